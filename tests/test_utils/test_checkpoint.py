@@ -1,0 +1,135 @@
+# Copyright (c) vicmae_mm contributors. All rights reserved.
+"""Safe checkpoint loading under torch>=2.6 (weights_only=True)."""
+import os
+import pickle
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModel
+from mmengine.runner import Runner
+from mmengine.runner.checkpoint import CheckpointLoader
+from torch.utils.data import Dataset
+
+import vicmae_mm  # noqa: F401  (installs the loader)
+from vicmae_mm.utils import (TRUST_ENV_VAR, UnsafeCheckpointError,
+                             load_checkpoint_file)
+
+
+class _ToyModel(BaseModel):
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(4, 1)
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        out = self.linear(inputs)
+        if mode == 'loss':
+            return dict(loss=(out - data_samples).pow(2).mean())
+        return out
+
+
+class _ToyData(Dataset):
+
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, i):
+        g = torch.Generator().manual_seed(i)
+        return dict(inputs=torch.randn(4, generator=g),
+                    data_samples=torch.randn(1, generator=g))
+
+
+def _runner(work_dir, max_epochs, resume=False):
+    return Runner(
+        model=_ToyModel(),
+        work_dir=str(work_dir),
+        train_dataloader=dict(
+            dataset=_ToyData(), batch_size=2,
+            sampler=dict(type='DefaultSampler', shuffle=True),
+            collate_fn=dict(type='default_collate')),
+        train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
+        optim_wrapper=dict(optimizer=dict(type='AdamW', lr=1e-2)),
+        param_scheduler=dict(type='LinearLR', start_factor=0.1, by_epoch=False,
+                             begin=0, end=8),
+        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1),
+                           logger=dict(type='LoggerHook', interval=1)),
+        randomness=dict(seed=0),
+        resume=resume,
+        default_scope='mmengine')
+
+
+class _Evil:
+    """Pickles to ``os.system('touch <marker>')``."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f'touch {self.marker}', )
+
+
+def test_runner_checkpoint_resumes(tmp_path):
+    _runner(tmp_path, max_epochs=2).train()
+    ckpt = tmp_path / 'epoch_2.pth'
+    # What makes plain torch.load refuse it: the message hub's content.
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load(ckpt, weights_only=True)
+    loaded = load_checkpoint_file(str(ckpt))
+    buffers = loaded['message_hub']['log_scalars']
+    assert 'train/loss' in buffers
+    assert isinstance(buffers['train/loss'].mean(), np.floating)
+    # Resume through mmengine (CheckpointLoader -> our loader).
+    runner = _runner(tmp_path, max_epochs=3, resume=True)
+    runner.train()
+    assert runner.epoch == 3 and runner.iter == 12
+    assert (tmp_path / 'epoch_3.pth').is_file()
+
+
+def test_loader_is_registered_for_local_and_http():
+    assert CheckpointLoader._schemes[''] is load_checkpoint_file
+    assert CheckpointLoader._schemes['https://'].__module__ == \
+        'vicmae_mm.utils.checkpoint'
+
+
+def test_malicious_pickle_is_refused(tmp_path, monkeypatch):
+    monkeypatch.delenv(TRUST_ENV_VAR, raising=False)
+    marker = tmp_path / 'pwned'
+    path = tmp_path / 'evil.pth'
+    torch.save({'state_dict': {}, 'meta': _Evil(marker)}, path)
+    with pytest.raises(UnsafeCheckpointError) as err:
+        CheckpointLoader.load_checkpoint(str(path), map_location='cpu')
+    assert not marker.exists()
+    msg = str(err.value)
+    assert 'system' in msg and TRUST_ENV_VAR in msg and 'evil.pth' in msg
+
+
+def test_getattr_escape_is_refused(tmp_path):
+    """getattr is allowed only for HistoryBuffer's statistic methods."""
+    from mmengine.logging.history_buffer import HistoryBuffer
+
+    class _Walk:
+
+        def __reduce__(self):
+            return getattr, (HistoryBuffer, '__init__')
+
+    path = tmp_path / 'walk.pth'
+    torch.save({'x': _Walk()}, path)
+    with pytest.raises(UnsafeCheckpointError, match='__init__'):
+        load_checkpoint_file(str(path))
+
+
+def test_trusted_opt_in_loads_legacy_file(tmp_path, monkeypatch):
+    path = tmp_path / 'legacy.pth'
+    torch.save({'meta': {'when': __import__('datetime').date(2024, 1, 1)}},
+               path)
+    with pytest.raises(UnsafeCheckpointError):
+        load_checkpoint_file(str(path))
+    monkeypatch.setenv(TRUST_ENV_VAR, '1')
+    assert load_checkpoint_file(str(path))['meta']['when'].year == 2024
+
+
+def test_missing_file_names_path(tmp_path):
+    with pytest.raises(FileNotFoundError, match='nope.pth'):
+        load_checkpoint_file(str(tmp_path / 'nope.pth'))
