@@ -1,0 +1,166 @@
+# Copyright (c) vicmae_mm contributors. All rights reserved.
+"""ViC-MAE pre-training algorithm."""
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+from mmpretrain.models.selfsup import BaseSelfSupervisor
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+
+
+@MODELS.register_module()
+class ViCMAE(BaseSelfSupervisor):
+    """ViC-MAE: contrastive masked autoencoders on video frames.
+
+    Implementation of `ViC-MAE: Self-Supervised Representation Learning from
+    Images and Video with Contrastive Masked Autoencoders
+    <https://arxiv.org/abs/2303.12001>`_.
+
+    Each frame is masked independently and encoded; each frame is
+    reconstructed (MAE); the visible tokens of each frame are pooled,
+    projected and contrasted across frames:
+    ``recon_weight * mean_t(loss_recon_t) + contrast_weight * loss_contrast``.
+
+    Input contract: ``inputs`` is a list of T >= 2 tensors (B, C, H, W)
+    (frame t of the B videos, already normalised by the data preprocessor),
+    or one tensor (B, T, C, H, W).
+
+    Args:
+        backbone (dict): Masked encoder config (``VicMAEViT``).
+        neck (dict): Pooling neck config (``TokenPoolNeck``).
+        recon_head (dict): Reconstruction head config (``MAEReconHead``).
+        contrast_head (dict): Contrastive head config
+            (``FrameContrastHead``).
+        recon_weight (float): Weight of the reconstruction loss.
+            Defaults to 0.97.
+        contrast_weight (float): Current weight of the contrastive loss;
+            :class:`ContrastWeightHook` updates it during training.
+            Defaults to 0.03 (the final weight).
+        pretrained (str, optional): Checkpoint to initialise from.
+            Defaults to None.
+        data_preprocessor (dict, optional): Defaults to
+            ``SelfSupDataPreprocessor``.
+        init_cfg (dict | list, optional): Initialization config.
+            Defaults to None.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: dict,
+                 recon_head: dict,
+                 contrast_head: dict,
+                 recon_weight: float = 0.97,
+                 contrast_weight: float = 0.03,
+                 pretrained: Optional[str] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        super().__init__(
+            backbone=backbone,
+            neck=neck,
+            pretrained=pretrained,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        self.recon_head = MODELS.build(recon_head)
+        self.contrast_head = MODELS.build(contrast_head)
+        self.recon_weight = float(recon_weight)
+        self.contrast_weight = float(contrast_weight)
+
+    def extract_feat(self, inputs: torch.Tensor) -> Tuple[torch.Tensor]:
+        """Pooled features of the unmasked encoder, for evaluation.
+
+        Args:
+            inputs (torch.Tensor): Images, (B, C, H, W).
+
+        Returns:
+            Tuple[torch.Tensor]: One (B, C) tensor (all patch tokens pooled
+            by the neck).
+        """
+        if not isinstance(inputs, torch.Tensor) or inputs.dim() != 4:
+            raise ValueError('ViCMAE.extract_feat expects one (B, C, H, W) '
+                             f'tensor, got {_describe(inputs)}')
+        return self.neck(self.backbone(inputs, mask=None))
+
+    def loss(self, inputs: Union[torch.Tensor, List[torch.Tensor]],
+             data_samples: Optional[List[DataSample]] = None,
+             **kwargs) -> Dict[str, torch.Tensor]:
+        """Compute the weighted losses and the log values.
+
+        Args:
+            inputs (List[torch.Tensor] | torch.Tensor): T frames, each
+                (B, C, H, W), or (B, T, C, H, W).
+            data_samples (List[DataSample], optional): Unused.
+
+        Returns:
+            Dict[str, torch.Tensor]: ``loss_recon``, ``loss_contrast``
+            (weighted) and the logged ``raw_recon``, ``raw_contrast`` and
+            ``contrast_weight`` (the weight actually used).
+        """
+        recon_losses, pooled = [], []
+        for frame in split_frames(inputs):  # independent mask per frame
+            latent, mask, ids_restore = self.backbone(frame)
+            pred = self.recon_head(latent, ids_restore)
+            recon_losses.append(self.recon_head.loss(pred, frame, mask))
+            pooled.append(self.neck((latent, ))[0])  # visible tokens pooled
+        raw_recon = torch.stack(recon_losses).mean()
+        raw_contrast = self.contrast_head.loss(pooled)
+        w_c = float(self.contrast_weight)
+        return dict(
+            loss_recon=self.recon_weight * raw_recon,
+            loss_contrast=w_c * raw_contrast,
+            raw_recon=raw_recon.detach(),
+            raw_contrast=raw_contrast.detach(),
+            contrast_weight=raw_contrast.new_tensor(w_c))
+
+    def get_layer_depth(self, param_name: str) -> Tuple[int, int]:
+        """Layer depth of a parameter, for layer-wise lr decay.
+
+        Args:
+            param_name (str): Name of the parameter in this model.
+
+        Returns:
+            Tuple[int, int]: The layer depth and the number of layers.
+        """
+        return self.backbone.get_layer_depth(param_name, 'backbone.')
+
+
+def _describe(x) -> str:
+    if isinstance(x, torch.Tensor):
+        return f'a tensor of shape {tuple(x.shape)}'
+    if isinstance(x, (list, tuple)):
+        return f'a {type(x).__name__} of {len(x)} items'
+    return repr(type(x))
+
+
+def split_frames(
+    inputs: Union[torch.Tensor, Sequence[torch.Tensor]]
+) -> List[torch.Tensor]:
+    """Turn the model input into a list of T >= 2 frame batches.
+
+    Args:
+        inputs (torch.Tensor | Sequence[torch.Tensor]): (B, T, C, H, W) or
+            T tensors of shape (B, C, H, W).
+
+    Returns:
+        List[torch.Tensor]: T tensors of shape (B, C, H, W).
+
+    Example:
+        >>> import torch
+        >>> [f.shape for f in split_frames(torch.zeros(2, 3, 1, 4, 4))][0]
+        torch.Size([2, 1, 4, 4])
+    """
+    if isinstance(inputs, torch.Tensor):
+        if inputs.dim() != 5:
+            raise ValueError('ViCMAE expects frames as (B, T, C, H, W) or a '
+                             f'list of (B, C, H, W), got {_describe(inputs)}')
+        frames = list(inputs.unbind(dim=1))
+    elif isinstance(inputs, (list, tuple)):
+        frames = list(inputs)
+    else:
+        raise ValueError(f'ViCMAE: unsupported inputs {_describe(inputs)}')
+    if len(frames) < 2:
+        raise ValueError(f'ViCMAE needs T >= 2 frames, got {len(frames)}')
+    shapes = [tuple(f.shape) for f in frames]
+    if any(f.dim() != 4 for f in frames) or len(set(shapes)) != 1:
+        raise ValueError('ViCMAE: frames must all be (B, C, H, W) tensors of '
+                         f'the same size, got shapes {shapes}')
+    return frames
