@@ -1,1 +1,10 @@
 # Copyright (c) vicmae_mm contributors. All rights reserved.
+from .image_to_frames import ImageToFrames
+from .pack_frame_pairs import PackFramePairs
+from .per_frame_augment import PerFrameAugment
+from .sample_frame_pair import SampleFramePair, sample_frame_indices
+
+__all__ = [
+    'ImageToFrames', 'PackFramePairs', 'PerFrameAugment', 'SampleFramePair',
+    'sample_frame_indices'
+]

@@ -1,0 +1,75 @@
+# Copyright (c) vicmae_mm contributors. All rights reserved.
+from typing import List, Union
+
+from mmpretrain.datasets.transforms import PackInputs
+from mmpretrain.registry import TRANSFORMS
+
+DEFAULT_META_KEYS = ('sample_idx', 'filename', 'frame_dir', 'img_path',
+                     'frame_inds', 'total_frames', 'ori_shape', 'img_shape')
+
+
+@TRANSFORMS.register_module()
+class PackFramePairs(PackInputs):
+    """``PackInputs`` that splits K*T frames into K samples of T frames.
+
+    With K = 1 it behaves exactly like mmpretrain's ``PackInputs`` and returns
+    one dict (``inputs`` = list of T (C, H, W) tensors). With K > 1 (from
+    ``SampleFramePair(num_pairs=K)`` or ``ImageToFrames(num_frames=2K)``) it
+    returns a **list** of K packed dicts; the dataloader then needs
+    ``collate_fn=dict(type='repeat_default_collate')``, which flattens them,
+    so the effective batch size is ``batch_size * K``.
+
+    Required Keys:
+
+    - img (list of K*T HWC arrays; the ``input_key``)
+    - frame_inds (optional, split like the frames)
+
+    Added Keys:
+
+    - inputs (list of T tensors (C, H, W))
+    - data_samples (:obj:`DataSample`, with ``pair_index`` in metainfo)
+
+    Args:
+        num_frames (int): Frames per sample T. Defaults to 2.
+        input_key (str): Key of the frames. Defaults to 'img'.
+        algorithm_keys (Sequence[str]): See ``PackInputs``. Defaults to ().
+        meta_keys (Sequence[str]): See ``PackInputs``. Defaults to
+            ``DEFAULT_META_KEYS`` (sample_idx, filename, frame_dir, img_path,
+            frame_inds, total_frames, ori_shape, img_shape).
+    """
+
+    def __init__(self,
+                 num_frames: int = 2,
+                 input_key: str = 'img',
+                 algorithm_keys=(),
+                 meta_keys=DEFAULT_META_KEYS) -> None:
+        if num_frames < 1:
+            raise ValueError(f'num_frames must be >= 1, got {num_frames}')
+        self.num_frames = num_frames
+        super().__init__(input_key, algorithm_keys,
+                         tuple(meta_keys) + ('pair_index', ))
+
+    def transform(self, results: dict) -> Union[dict, List[dict]]:
+        """Pack one sample, or K samples when there are K*T frames."""
+        frames = results[self.input_key]
+        if not isinstance(frames, list) or len(frames) % self.num_frames:
+            raise ValueError(
+                f'{self.input_key!r} must be a list of a multiple of '
+                f'{self.num_frames} frames, got {type(frames).__name__} of '
+                f'length {len(frames) if isinstance(frames, list) else "-"}')
+        num_pairs = len(frames) // self.num_frames
+        packed = []
+        for k in range(num_pairs):
+            part = slice(k * self.num_frames, (k + 1) * self.num_frames)
+            sample = dict(results, pair_index=k)
+            sample[self.input_key] = frames[part]
+            if 'frame_inds' in results:
+                sample['frame_inds'] = results['frame_inds'][part]
+            packed.append(super().transform(sample))
+        return packed[0] if num_pairs == 1 else packed
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(num_frames={self.num_frames}, '
+                f'input_key={self.input_key!r}, '
+                f'algorithm_keys={self.algorithm_keys}, '
+                f'meta_keys={self.meta_keys})')
