@@ -1,0 +1,43 @@
+# Copyright (c) vicmae_mm contributors. All rights reserved.
+from typing import Tuple
+
+from mmaction.models import Recognizer3D
+from mmaction.registry import MODELS
+
+from .layer_depth import vit_layer_depth
+
+
+@MODELS.register_module()
+class ViTRecognizer3D(Recognizer3D):
+    """``Recognizer3D`` that tells the optimizer each parameter's depth.
+
+    For the space-time route: mmaction's VideoMAE-style
+    ``VisionTransformer`` (``blocks.N``) over all frames' tokens. With
+    ``get_layer_depth`` the same mmpretrain
+    ``LearningRateDecayOptimWrapperConstructor`` (and the same 0.65^k
+    multipliers) serves both Kinetics routes and the image fine-tune.
+
+    Example:
+        >>> from mmaction.registry import MODELS
+        >>> import vicmae_mm  # noqa: F401
+        >>> model = MODELS.build(dict(
+        ...     type='ViTRecognizer3D',
+        ...     backbone=dict(type='VisionTransformer', img_size=32,
+        ...         patch_size=8, embed_dims=32, depth=2, num_heads=2,
+        ...         num_frames=2, tubelet_size=1),
+        ...     cls_head=dict(type='TimeSformerHead', num_classes=4,
+        ...                   in_channels=32)))
+        >>> model.get_layer_depth('backbone.blocks.0.attn.qkv.weight')
+        (1, 4)
+    """
+
+    def get_layer_depth(self, param_name: str) -> Tuple[int, int]:
+        """Depth of ``param_name`` and the number of depths.
+
+        Args:
+            param_name (str): Full parameter name.
+
+        Returns:
+            tuple[int, int]: The depth (0 = stem) and the number of depths.
+        """
+        return vit_layer_depth(self.backbone, param_name)
