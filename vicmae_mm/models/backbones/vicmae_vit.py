@@ -27,7 +27,8 @@ class VicMAEViT(MAEViT):
     1 = removed.
 
     Args:
-        arch (str | dict): ViT architecture: 's'/'small', 'b'/'base',
+        arch (str | dict): ViT architecture: 'deit-s' (384/12/6; note
+            that mmpretrain's 's' is 768/8/8), 'b'/'base',
             'l'/'large', 'h'/'huge', ..., or a dict with ``embed_dims``,
             ``num_layers``, ``num_heads`` and ``feedforward_channels``.
             Defaults to 'b'.
@@ -70,6 +71,12 @@ class VicMAEViT(MAEViT):
             raise ValueError(
                 f'VicMAEViT: mask_ratio={mask_ratio} keeps no patch out of '
                 f'{self.num_patches}')
+
+    def train(self, mode: bool = True) -> 'VicMAEViT':
+        """Set train/eval mode and return self (mmpretrain's returns None,
+        which breaks ``vit.eval()`` chaining)."""
+        super().train(mode)
+        return self
 
     def forward_masked(
             self, x: torch.Tensor

@@ -1,0 +1,74 @@
+# Copyright (c) vicmae_mm contributors. All rights reserved.
+"""2-process gloo run == one process on the concatenated batch.
+
+Each process computes the loss of its local B videos (global negatives and
+statistics via the gather with gradient). DDP averages parameter gradients
+over the W processes; the test does that averaging explicitly
+(all_reduce / W) and compares with the single-process gradient of the
+same loss on the 2B videos. The mean of the per-process losses must equal
+the single-process loss, and the gradient w.r.t. each process's own inputs
+must be W times the single-process one (the DDP average divides by W).
+"""
+import os
+
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+
+W, B, T, DIN, D = 2, 3, 3, 6, 5
+CASES = [dict(type='InfoNCELoss', temperature=0.1),
+         dict(type='VICRegLoss')]
+
+
+def _problem(seed):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(W * B, T, DIN, generator=g, dtype=torch.float64)
+    proj = torch.nn.Linear(DIN, D).double()
+    with torch.no_grad():
+        proj.weight.copy_(torch.randn(D, DIN, generator=g))
+        proj.bias.copy_(torch.randn(D, generator=g))
+    return x, proj
+
+
+def _run(loss_cfg, x, proj):
+    from mmpretrain.registry import MODELS
+    x = x.clone().requires_grad_(True)
+    loss = MODELS.build(loss_cfg)(proj(x))
+    loss.backward()
+    return loss.detach(), x.grad, proj.weight.grad
+
+
+def _worker(rank, init_file, out_dir):
+    dist.init_process_group('gloo', init_method=f'file://{init_file}',
+                            rank=rank, world_size=W)
+    from mmpretrain.utils import register_all_modules
+    import vicmae_mm  # noqa: F401
+    register_all_modules(init_default_scope=True)
+    results = []
+    for i, cfg in enumerate(CASES):
+        x, proj = _problem(i)
+        local = x[rank * B:(rank + 1) * B]
+        loss, gx, gw = _run(cfg, local, proj)
+        dist.all_reduce(loss)
+        dist.all_reduce(gw)
+        results.append(dict(loss=loss / W, gx=gx, gw=gw / W))  # DDP mean
+    torch.save(results, os.path.join(out_dir, f'rank{rank}.pt'))
+    dist.destroy_process_group()
+
+
+def test_two_process_gloo_equals_single_process(tmp_path):
+    mp.spawn(_worker, args=(str(tmp_path / 'init'), str(tmp_path)),
+             nprocs=W, join=True)
+    ranks = [torch.load(tmp_path / f'rank{r}.pt') for r in range(W)]
+    from mmpretrain.utils import register_all_modules
+    import vicmae_mm  # noqa: F401
+    register_all_modules(init_default_scope=True)
+    for i, cfg in enumerate(CASES):
+        x, proj = _problem(i)
+        loss, gx, gw = _run(cfg, x, proj)
+        for r in range(W):
+            got = ranks[r][i]
+            torch.testing.assert_close(got['loss'], loss)
+            torch.testing.assert_close(got['gw'], gw)
+            torch.testing.assert_close(got['gx'] / W,
+                                       gx[r * B:(r + 1) * B])
