@@ -1,5 +1,10 @@
 # Copyright (c) vicmae_mm contributors. All rights reserved.
 from .bad_sample_counter_hook import BadSampleCounterHook
 from .contrast_weight_hook import ContrastWeightHook
+from .iter_seed_hook import IterSeedHook
+from .throughput_hook import ThroughputHook
 
-__all__ = ['BadSampleCounterHook', 'ContrastWeightHook']
+__all__ = [
+    'BadSampleCounterHook', 'ContrastWeightHook', 'IterSeedHook',
+    'ThroughputHook'
+]
