@@ -39,6 +39,7 @@ def validate_ann_file(ann_file: str, min_fields: int, max_fields: int,
         delimiter (str, optional): Field delimiter; None splits on any
             whitespace. Defaults to None.
     """
+    lineno = 0
     with open(ann_file, encoding='utf-8') as f:
         for lineno, line in enumerate(f, start=1):
             fields = line.strip().split(delimiter)
@@ -53,6 +54,9 @@ def validate_ann_file(ann_file: str, min_fields: int, max_fields: int,
             if bad:
                 raise ValueError(f'{ann_file}:{lineno}: cannot parse '
                                  f'{line.rstrip()!r}; expected "{expected}"')
+    if lineno == 0:
+        raise ValueError(f'{ann_file} is empty; expected lines of '
+                         f'"{expected}"')
 
 
 class RobustDatasetMixin:

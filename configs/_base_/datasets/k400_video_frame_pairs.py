@@ -12,7 +12,7 @@ train_pipeline = [
         max_gap=1.5,
         gap_unit='second',
         num_pairs=num_pairs),
-    dict(type='mmaction.DecordDecode'),
+    dict(type='SortedDecordDecode'),
     dict(type='PerFrameAugment', transforms={{_base_.view_pipeline}}),
     dict(type='PackFramePairs', num_frames=2),
 ]

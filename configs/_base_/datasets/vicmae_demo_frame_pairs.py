@@ -25,7 +25,7 @@ view_pipeline = [
 train_pipeline = [
     dict(type='mmaction.DecordInit'),
     dict(type='SampleFramePair', min_gap=4, max_gap=16, num_pairs=num_pairs),
-    dict(type='mmaction.DecordDecode'),
+    dict(type='SortedDecordDecode'),
     dict(type='PerFrameAugment', transforms=view_pipeline),
     dict(type='PackFramePairs', num_frames=2),
 ]

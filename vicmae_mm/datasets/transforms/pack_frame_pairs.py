@@ -5,7 +5,8 @@ from mmpretrain.datasets.transforms import PackInputs
 from mmpretrain.registry import TRANSFORMS
 
 DEFAULT_META_KEYS = ('sample_idx', 'filename', 'frame_dir', 'img_path',
-                     'frame_inds', 'total_frames', 'ori_shape', 'img_shape')
+                     'frame_inds', 'total_frames', 'original_shape', 'ori_shape',
+                     'img_shape')
 
 
 @TRANSFORMS.register_module()
@@ -23,6 +24,8 @@ class PackFramePairs(PackInputs):
 
     - img (list of K*T HWC arrays; the ``input_key``)
     - frame_inds (optional, split like the frames)
+    - gt_label or label (optional; mmaction's ``label`` becomes
+      ``gt_label``, -1 for unlabelled videos)
 
     Added Keys:
 
@@ -35,7 +38,8 @@ class PackFramePairs(PackInputs):
         algorithm_keys (Sequence[str]): See ``PackInputs``. Defaults to ().
         meta_keys (Sequence[str]): See ``PackInputs``. Defaults to
             ``DEFAULT_META_KEYS`` (sample_idx, filename, frame_dir, img_path,
-            frame_inds, total_frames, ori_shape, img_shape).
+            frame_inds, total_frames, original_shape, ori_shape,
+            img_shape).
     """
 
     def __init__(self,
@@ -62,6 +66,8 @@ class PackFramePairs(PackInputs):
         for k in range(num_pairs):
             part = slice(k * self.num_frames, (k + 1) * self.num_frames)
             sample = dict(results, pair_index=k)
+            if 'gt_label' not in sample and 'label' in sample:
+                sample['gt_label'] = sample['label']  # mmaction's key
             sample[self.input_key] = frames[part]
             if 'frame_inds' in results:
                 sample['frame_inds'] = results['frame_inds'][part]
