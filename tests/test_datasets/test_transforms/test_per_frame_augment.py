@@ -1,4 +1,6 @@
 # Copyright (c) vicmae_mm contributors. All rights reserved.
+import os.path as osp
+
 import numpy as np
 import pytest
 import torch
@@ -12,6 +14,8 @@ from vicmae_mm.datasets.transforms import (ImageToFrames, PackFramePairs,
 
 register_all_modules(init_default_scope=True)
 
+CONFIG_DIR = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs',
+                      '_base_', 'datasets')
 RRC = [
     dict(type='RandomResizedCrop', scale=24, crop_ratio_range=(0.08, 1.0),
          backend='pillow', interpolation='bicubic'),
@@ -54,7 +58,7 @@ def test_view_transforms_cycle_per_view():
 
 
 def test_colour_pipeline_from_config_runs_on_numpy2():
-    cfg = Config.fromfile('configs/_base_/datasets/in1k_image_pairs.py')
+    cfg = Config.fromfile(CONFIG_DIR + '/in1k_image_pairs.py')
     t = PerFrameAugment(
         transforms=cfg.color_pipeline, view_transforms=cfg.
         color_view_transforms)
