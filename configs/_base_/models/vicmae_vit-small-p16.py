@@ -1,13 +1,8 @@
 # ViC-MAE ViT-S/16: encoder 384/12/6, decoder 256/8/8.
-# (mmpretrain's arch 's' is the old 768/8/8 ViT-small, hence the dict.)
+# (mmpretrain's arch 's' is the old 768/8/8 ViT-small; 'deit-s' is 384/12/6.)
 _base_ = ['./vicmae_vit-base-p16.py']
 model = dict(
-    backbone=dict(
-        arch=dict(
-            embed_dims=384,
-            num_layers=12,
-            num_heads=6,
-            feedforward_channels=1536)),
+    backbone=dict(arch='deit-s'),
     recon_head=dict(
         decoder=dict(
             embed_dim=384,

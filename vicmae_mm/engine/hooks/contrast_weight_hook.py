@@ -87,6 +87,22 @@ class ContrastWeightHook(Hook):
         self.warmup_epochs = warmup_epochs
         self.attr = attr
 
+    def before_run(self, runner) -> None:
+        """Make the log line show the current weight, not a window mean.
+
+        mmengine's ``LogProcessor`` averages every logged scalar over its
+        window (10 iterations) by default, which during the warm-up differs
+        from the weight in use; unless the config already says how to log
+        ``contrast_weight``, ask for its current value.
+        """
+        log_processor = getattr(runner, 'log_processor', None)
+        if log_processor is None:
+            return
+        custom = list(log_processor.custom_cfg or [])
+        if not any(c.get('data_src') == self.attr for c in custom):
+            custom.append(dict(data_src=self.attr, method_name='current'))
+            log_processor.custom_cfg = custom
+
     def _warmup_iters(self, runner) -> int:
         if self.warmup_iters is not None:
             return int(self.warmup_iters)
