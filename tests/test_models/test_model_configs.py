@@ -17,10 +17,11 @@ import vicmae_mm  # noqa: F401
 register_all_modules(init_default_scope=True)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs/_base_/models/vicmae_*.py')))
+CONFIGS = sorted(
+    glob.glob(osp.join(ROOT, 'configs/_base_/models/vicmae_*.py')))
 SHRINK = {
-    'model.backbone.arch': dict(_delete_=True, embed_dims=32, num_layers=2, num_heads=2,
-                                feedforward_channels=64),
+    'model.backbone.arch': dict(_delete_=True, embed_dims=32, num_layers=2,
+                                num_heads=2, feedforward_channels=64),
     'model.backbone.img_size': 32,
     'model.backbone.patch_size': 8,
     'model.recon_head.patch_size': 8,

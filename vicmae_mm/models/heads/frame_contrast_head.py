@@ -26,6 +26,18 @@ class FrameContrastHead(BaseModule):
         predictor (dict, optional): Config of a predictor applied after the
             projector (needed by ``SimSiamLoss``). Defaults to None.
         init_cfg (dict, optional): Initialization config. Defaults to None.
+
+    Example:
+        >>> import torch
+        >>> head = FrameContrastHead(projector=dict(
+        ...     type='NonLinearNeck', in_channels=8, hid_channels=16,
+        ...     out_channels=4, num_layers=3, with_bias=True,
+        ...     with_last_bn=False, with_last_bias=True, with_avg_pool=False,
+        ...     norm_cfg=dict(type='BN1d')))
+        >>> head([torch.randn(6, 8), torch.randn(6, 8)]).shape
+        torch.Size([6, 2, 4])
+        >>> head.loss([torch.randn(6, 8), torch.randn(6, 8)]).shape
+        torch.Size([])
     """
 
     def __init__(self,
