@@ -2,9 +2,10 @@
 from .bad_sample_counter_hook import BadSampleCounterHook
 from .contrast_weight_hook import ContrastWeightHook
 from .iter_seed_hook import IterSeedHook
+from .reconstruction_vis_hook import ReconstructionVisHook
 from .throughput_hook import ThroughputHook
 
 __all__ = [
     'BadSampleCounterHook', 'ContrastWeightHook', 'IterSeedHook',
-    'ThroughputHook'
+    'ReconstructionVisHook', 'ThroughputHook'
 ]
