@@ -1,0 +1,101 @@
+# Copyright (c) vicmae_mm contributors. All rights reserved.
+"""Quick probes of frozen features: k-NN and logistic regression top-1.
+
+Used by ``tools/analysis/linear_probe.py`` and importable by other tools to
+watch representation quality during pretraining.
+"""
+from typing import Dict, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+
+@torch.no_grad()
+def extract_features(model: nn.Module, dataloader) -> Tuple[Tensor, Tensor]:
+    """Pooled features and labels of a whole dataloader.
+
+    ``model`` needs ``data_preprocessor`` and ``extract_feat`` (mmpretrain
+    models, ``ViCMAE``). Token features (B, L, C) are mean-pooled over the
+    patch tokens, feature maps (B, C, H, W) over space; video samples with
+    several frames (B, V, ...) are averaged over V.
+
+    Args:
+        model (nn.Module): The model, used in eval mode.
+        dataloader (Iterable): Yields mmengine data batches.
+
+    Returns:
+        tuple[Tensor, Tensor]: Features (N, C) and labels (N, ).
+    """
+    model.eval()
+    feats, labels = [], []
+    for batch in dataloader:
+        data = model.data_preprocessor(batch, False)
+        x = data['inputs']
+        views = 1
+        if x.dim() == 5:  # (B, V, C, H, W) video frames -> (B*V, C, H, W)
+            views = x.shape[1]
+            x = x.flatten(0, 1)
+        f = model.extract_feat(x)
+        f = f[-1] if isinstance(f, (tuple, list)) else f
+        if f.dim() == 3:  # (B, 1 + L, C): mean of the patch tokens
+            f = f[:, 1:].mean(1)
+        elif f.dim() == 4:  # (B, C, H, W)
+            f = f.mean((2, 3))
+        feats.append(f.reshape(-1, views, f.shape[-1]).mean(1).float())
+        for s in data['data_samples']:
+            lab = s.gt_label if 'gt_label' in s else s.gt_labels.item
+            labels.append(int(lab.reshape(-1)[0]))
+    return torch.cat(feats), torch.tensor(labels)
+
+
+def knn_top1(train_x: Tensor, train_y: Tensor, test_x: Tensor,
+             test_y: Tensor, k: int = 20, temperature: float = 0.07) -> float:
+    """Weighted k-NN accuracy (cosine similarity, DINO-style ``exp(s/T)``).
+
+    Returns:
+        float: Top-1 accuracy in percent.
+    """
+    k = min(k, len(train_x))
+    sim = F.normalize(test_x, dim=1) @ F.normalize(train_x, dim=1).T
+    top, idx = sim.topk(k, dim=1)  # (N_test, k)
+    votes = torch.zeros(len(test_x), int(train_y.max()) + 1)
+    votes.scatter_add_(1, train_y[idx], (top / temperature).exp())
+    return (votes.argmax(1) == test_y).float().mean().item() * 100
+
+
+def logreg_top1(train_x: Tensor, train_y: Tensor, test_x: Tensor,
+                test_y: Tensor, steps: int = 200,
+                weight_decay: float = 1e-4) -> float:
+    """Multinomial logistic regression on standardised features (LBFGS).
+
+    Returns:
+        float: Top-1 accuracy in percent.
+    """
+    mean, std = train_x.mean(0), train_x.std(0) + 1e-6
+    xtr, xte = (train_x - mean) / std, (test_x - mean) / std
+    num_classes = int(max(train_y.max(), test_y.max())) + 1
+    linear = nn.Linear(xtr.shape[1], num_classes)
+    opt = torch.optim.LBFGS(linear.parameters(), lr=1, max_iter=steps,
+                            line_search_fn='strong_wolfe')
+
+    def closure():
+        opt.zero_grad()
+        loss = F.cross_entropy(linear(xtr), train_y)
+        loss = loss + weight_decay * linear.weight.pow(2).sum()
+        loss.backward()
+        return loss
+
+    with torch.enable_grad():
+        opt.step(closure)
+    with torch.no_grad():
+        pred = linear(xte).argmax(1)
+    return (pred == test_y).float().mean().item() * 100
+
+
+def probe_features(train: Tuple[Tensor, Tensor], test: Tuple[Tensor, Tensor],
+                   k: int = 20) -> Dict[str, float]:
+    """k-NN and logistic-regression top-1 (percent) of frozen features."""
+    return dict(knn_top1=knn_top1(*train, *test, k=k),
+                logreg_top1=logreg_top1(*train, *test),
+                num_train=len(train[0]), num_test=len(test[0]))
