@@ -1,0 +1,78 @@
+# Copyright (c) vicmae_mm contributors. All rights reserved.
+import pytest
+from mmengine.config import Config
+
+from vicmae_mm.utils import setup_amp, setup_launcher
+
+
+def _cfg(**kw):
+    base = dict(
+        model=dict(type='MAE'),
+        env_cfg=dict(dist_cfg=dict(backend='nccl')),
+        optim_wrapper=dict(
+            type='OptimWrapper', optimizer=dict(type='AdamW', lr=1.)))
+    base.update(kw)
+    return Config(base)
+
+
+def test_setup_launcher_none_leaves_config():
+    cfg = setup_launcher(_cfg(), 'none', cuda=False)
+    assert cfg.launcher == 'none'
+    assert 'model_wrapper_cfg' not in cfg
+    assert cfg.env_cfg.dist_cfg.backend == 'nccl'
+
+
+def test_setup_launcher_cpu_picks_gloo_and_cpu_ddp():
+    cfg = setup_launcher(
+        _cfg(find_unused_parameters=True),
+        'pytorch',
+        cuda=False,
+        init_group=False)
+    assert cfg.launcher == 'pytorch'
+    assert cfg.env_cfg.dist_cfg.backend == 'gloo'
+    assert cfg.model_wrapper_cfg == dict(
+        type='MMDistributedDataParallel',
+        broadcast_buffers=False,
+        find_unused_parameters=True,
+        device_ids=None)
+    # a wrapper of the config's own keeps its keys, loses the CUDA device
+    cfg = setup_launcher(
+        _cfg(model_wrapper_cfg=dict(
+            type='MMDistributedDataParallel', device_ids=[0], foo=1)),
+        'slurm',
+        cuda=False,
+        init_group=False)
+    assert cfg.model_wrapper_cfg.device_ids is None
+    assert cfg.model_wrapper_cfg.foo == 1
+
+
+def test_setup_launcher_cuda_keeps_nccl():
+    cfg = setup_launcher(_cfg(), 'pytorch', cuda=True, init_group=False)
+    assert cfg.env_cfg.dist_cfg.backend == 'nccl'
+    assert 'model_wrapper_cfg' not in cfg
+
+
+def test_setup_launcher_rejects_unknown():
+    with pytest.raises(ValueError, match='launcher must be one of'):
+        setup_launcher(_cfg(), 'torchrun', cuda=False, init_group=False)
+
+
+def test_setup_amp():
+    # --amp with CUDA: bf16 AmpOptimWrapper
+    cfg = setup_amp(_cfg(), amp=True, cuda=True)
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+    assert cfg.optim_wrapper.dtype == 'bfloat16'
+    # --amp without CUDA: a clear error
+    with pytest.raises(RuntimeError, match='--amp needs a CUDA GPU'):
+        setup_amp(_cfg(), amp=True, cuda=False)
+    # an AMP config on CPU: an error that says how to override it
+    amp_cfg = _cfg(
+        optim_wrapper=dict(
+            type='AmpOptimWrapper', dtype='bfloat16', optimizer=dict()))
+    with pytest.raises(RuntimeError, match='optim_wrapper.type=OptimWrapper'):
+        setup_amp(amp_cfg, cuda=False)
+    # ... and once overridden, the AMP-only keys are dropped
+    amp_cfg.merge_from_dict({'optim_wrapper.type': 'OptimWrapper'})
+    setup_amp(amp_cfg, cuda=False)
+    assert 'dtype' not in amp_cfg.optim_wrapper
+    assert setup_amp(amp_cfg, cuda=True) is amp_cfg
