@@ -31,7 +31,7 @@ def test_setup_launcher_cpu_picks_gloo_and_cpu_ddp():
     assert cfg.launcher == 'pytorch'
     assert cfg.env_cfg.dist_cfg.backend == 'gloo'
     assert cfg.model_wrapper_cfg == dict(
-        type='MMDistributedDataParallel',
+        type='CPUDistributedDataParallel',
         broadcast_buffers=False,
         find_unused_parameters=True,
         device_ids=None)
@@ -42,6 +42,7 @@ def test_setup_launcher_cpu_picks_gloo_and_cpu_ddp():
         'slurm',
         cuda=False,
         init_group=False)
+    assert cfg.model_wrapper_cfg.type == 'CPUDistributedDataParallel'
     assert cfg.model_wrapper_cfg.device_ids is None
     assert cfg.model_wrapper_cfg.foo == 1
 

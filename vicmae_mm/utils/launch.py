@@ -7,7 +7,8 @@ Runner wraps the model in ``MMDistributedDataParallel(device_ids=[LOCAL_RANK])``
 On a machine without CUDA both fail. :func:`setup_launcher` makes the choice
 the tools need: NCCL and mmengine's own initialisation with CUDA; on CPU a
 gloo process group initialised here (the Runner then skips ``init_dist``
-because the group already exists) and a DDP wrapper with ``device_ids=None``.
+because the group already exists) and a DDP wrapper with ``device_ids=None``
+that reverts ``SyncBN`` (which needs CUDA) to per-process ``BN``.
 """
 import datetime
 import os
@@ -79,8 +80,9 @@ def setup_launcher(cfg: Config,
     With CUDA nothing changes except ``cfg.launcher``: mmengine initialises
     NCCL itself. Without CUDA and ``launcher != 'none'`` this sets
     ``env_cfg.dist_cfg.backend='gloo'``, a CPU-safe
-    ``model_wrapper_cfg`` (``MMDistributedDataParallel`` with
-    ``device_ids=None``, keeping ``find_unused_parameters`` from the config)
+    ``model_wrapper_cfg`` (``CPUDistributedDataParallel``: ``device_ids=None``
+    and ``SyncBN`` reverted to ``BN``, keeping ``find_unused_parameters``
+    from the config)
     and, when ``init_group`` is True, initialises the gloo group before the
     Runner exists.
 
@@ -112,9 +114,11 @@ def setup_launcher(cfg: Config,
     cfg.env_cfg.setdefault('dist_cfg', ConfigDict())
     cfg.env_cfg.dist_cfg.backend = 'gloo'
     wrapper = cfg.get('model_wrapper_cfg') or ConfigDict(
-        type='MMDistributedDataParallel',
+        type='CPUDistributedDataParallel',
         broadcast_buffers=False,
         find_unused_parameters=cfg.get('find_unused_parameters', False))
+    if wrapper.get('type') == 'MMDistributedDataParallel':
+        wrapper['type'] = 'CPUDistributedDataParallel'
     if 'DistributedDataParallel' in str(wrapper.get('type', '')):
         wrapper['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper
