@@ -21,6 +21,8 @@ class ViTRecognizer2D(Recognizer2D):
     Example:
         >>> from mmaction.registry import MODELS
         >>> import vicmae_mm  # noqa: F401
+        >>> from mmengine.registry import init_default_scope
+        >>> init_default_scope('mmaction')
         >>> model = MODELS.build(dict(
         ...     type='ViTRecognizer2D',
         ...     backbone=dict(type='mmpretrain.VisionTransformer',

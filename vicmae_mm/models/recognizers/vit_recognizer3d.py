@@ -20,6 +20,8 @@ class ViTRecognizer3D(Recognizer3D):
     Example:
         >>> from mmaction.registry import MODELS
         >>> import vicmae_mm  # noqa: F401
+        >>> from mmengine.registry import init_default_scope
+        >>> init_default_scope('mmaction')
         >>> model = MODELS.build(dict(
         ...     type='ViTRecognizer3D',
         ...     backbone=dict(type='VisionTransformer', img_size=32,
