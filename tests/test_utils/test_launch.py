@@ -1,6 +1,8 @@
 # Copyright (c) vicmae_mm contributors. All rights reserved.
 import pytest
 from mmengine.config import Config
+from mmengine.registry import MODEL_WRAPPERS as ROOT_WRAPPERS
+from torch.nn.parallel import DistributedDataParallel
 
 from vicmae_mm.utils import setup_amp, setup_launcher
 
@@ -31,7 +33,7 @@ def test_setup_launcher_cpu_picks_gloo_and_cpu_ddp():
     assert cfg.launcher == 'pytorch'
     assert cfg.env_cfg.dist_cfg.backend == 'gloo'
     assert cfg.model_wrapper_cfg == dict(
-        type='CPUDistributedDataParallel',
+        type='mmpretrain.CPUDistributedDataParallel',
         broadcast_buffers=False,
         find_unused_parameters=True,
         device_ids=None)
@@ -42,9 +44,14 @@ def test_setup_launcher_cpu_picks_gloo_and_cpu_ddp():
         'slurm',
         cuda=False,
         init_group=False)
-    assert cfg.model_wrapper_cfg.type == 'CPUDistributedDataParallel'
+    assert cfg.model_wrapper_cfg.type == (
+        'mmpretrain.CPUDistributedDataParallel')
     assert cfg.model_wrapper_cfg.device_ids is None
     assert cfg.model_wrapper_cfg.foo == 1
+    # the Runner looks the type up in mmengine's root registry
+    wrapper_cls = ROOT_WRAPPERS.get(cfg.model_wrapper_cfg.type)
+    assert issubclass(wrapper_cls, DistributedDataParallel)
+    assert wrapper_cls.__name__ == 'CPUDistributedDataParallel'
 
 
 def test_setup_launcher_cuda_keeps_nccl():

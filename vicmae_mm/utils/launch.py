@@ -114,11 +114,11 @@ def setup_launcher(cfg: Config,
     cfg.env_cfg.setdefault('dist_cfg', ConfigDict())
     cfg.env_cfg.dist_cfg.backend = 'gloo'
     wrapper = cfg.get('model_wrapper_cfg') or ConfigDict(
-        type='CPUDistributedDataParallel',
+        type='mmpretrain.CPUDistributedDataParallel',
         broadcast_buffers=False,
         find_unused_parameters=cfg.get('find_unused_parameters', False))
     if wrapper.get('type') == 'MMDistributedDataParallel':
-        wrapper['type'] = 'CPUDistributedDataParallel'
+        wrapper['type'] = 'mmpretrain.CPUDistributedDataParallel'
     if 'DistributedDataParallel' in str(wrapper.get('type', '')):
         wrapper['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper
