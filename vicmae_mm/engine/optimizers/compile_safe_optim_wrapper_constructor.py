@@ -49,9 +49,11 @@ class CompileSafeOptimWrapperConstructor(CompileSafeMixin,
 
     Example:
         >>> import torch.nn as nn
+        >>> from mmengine.config import ConfigDict
         >>> constructor = CompileSafeOptimWrapperConstructor(
-        ...     dict(optimizer=dict(type='AdamW', lr=1e-3)),
-        ...     dict(custom_keys={'bias': dict(decay_mult=0.)}))
+        ...     ConfigDict(optimizer=dict(type='AdamW', lr=1e-3,
+        ...                               weight_decay=0.05)),
+        ...     ConfigDict(custom_keys={'bias': dict(decay_mult=0.)}))
         >>> wrapper = constructor(nn.Linear(2, 2))
         >>> [type(g).__name__ for g in wrapper.optimizer.param_groups]
         ['dict', 'dict']
