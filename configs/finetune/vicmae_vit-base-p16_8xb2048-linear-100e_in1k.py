@@ -1,8 +1,9 @@
 # ViC-MAE ViT-B/16 linear probe on ImageNet-1k: frozen encoder, mean-pooled
 # patch tokens after the final norm (v1 text), linear classifier, 100
 # epochs, LARS lr 0.1 per 256 (MAE's recipe), RandomResizedCrop + flip.
-# Deviation from MAE: no extra BatchNorm (affine=False) before the linear
-# layer (mmpretrain cannot chain GAP and ClsBatchNormNeck in one neck).
+# As in MAE, a BatchNorm without affine parameters sits before the linear
+# layer: the neck is a list, which mmengine builds as an nn.Sequential of
+# GlobalAveragePooling and mmpretrain's ClsBatchNormNeck.
 _base_ = ['./_base_/in1k_finetune.py', './_base_/mmpretrain_runtime.py']
 
 model = dict(
@@ -16,7 +17,10 @@ model = dict(
         out_type='featmap',
         final_norm=True,
         init_cfg=dict(type='Pretrained', checkpoint='', prefix='backbone.')),
-    neck=dict(type='GlobalAveragePooling'),
+    neck=[
+        dict(type='GlobalAveragePooling'),
+        dict(type='ClsBatchNormNeck', input_features=768)
+    ],
     head=dict(
         type='LinearClsHead',
         num_classes=1000,

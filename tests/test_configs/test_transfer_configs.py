@@ -131,3 +131,6 @@ def test_linear_probe_freezes_encoder():
     trainable = [n for n, p in model.named_parameters() if p.requires_grad]
     assert trainable == ['head.fc.weight', 'head.fc.bias']
     assert model.backbone.out_type == 'featmap'  # + GAP: mean-pooled tokens
+    # MAE's probe: BatchNorm without affine parameters before the classifier
+    bn = model.neck[1].bn
+    assert not bn.affine and bn.num_features == 768

@@ -8,6 +8,10 @@ _base_ = [
 model = dict(
     backbone=dict(arch={{_base_.demo_vit}}, img_size=32, patch_size=8,
                   frozen_stages=2),
+    neck=[
+        dict(type='GlobalAveragePooling'),
+        dict(type='ClsBatchNormNeck', input_features=32)
+    ],
     head=dict(num_classes=4, in_channels=32))
 data_preprocessor = dict(num_classes=4)
 train_dataloader = dict(
