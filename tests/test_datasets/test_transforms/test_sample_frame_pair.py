@@ -99,8 +99,79 @@ def test_transform_repr_and_validation():
     t = SampleFramePair(2, 9, 'frame', 3, 4, 25.0, True)
     assert repr(t) == ("SampleFramePair(min_gap=2, max_gap=9, "
                        "gap_unit='frame', num_frames=3, num_pairs=4, "
-                       'default_fps=25.0, test_mode=True)')
+                       'default_fps=25.0, test_mode=True, '
+                       'pair_window=None)')
     with pytest.raises(ValueError, match='gap_unit'):
         SampleFramePair(gap_unit='minute')
     with pytest.raises(ValueError, match='min_gap'):
         SampleFramePair(min_gap=5, max_gap=2)
+
+
+@pytest.mark.parametrize('seed', range(4))
+def test_pair_window_keeps_starts_together_and_gaps_in_range(seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(50):
+        inds, status = sample_frame_indices(250, 12, 38, num_frames=3,
+                                            num_pairs=4, rng=rng,
+                                            pair_window=12)
+        assert status == 'ok' and inds.shape == (4, 3)
+        starts = inds[:, 0]
+        assert starts.max() - starts.min() <= 12
+        gaps = np.diff(inds, axis=1)
+        assert gaps.min() >= 12 and gaps.max() <= 38
+        assert inds.min() >= 0 and inds.max() <= 249
+    # the window moves over the whole video, and groups differ inside it
+    firsts = [sample_frame_indices(250, 12, 38, num_pairs=4, rng=rng,
+                                   pair_window=12)[0][:, 0].min()
+              for _ in range(200)]
+    assert min(firsts) < 20 and max(firsts) > 150
+
+
+def test_pair_window_zero_and_clamping_at_video_end():
+    rng = np.random.default_rng(0)
+    inds, _ = sample_frame_indices(100, 5, 20, num_pairs=6, rng=rng,
+                                   pair_window=0)
+    assert len(set(inds[:, 0])) == 1  # one shared start, own gaps
+    # window longer than the video allows: every group still fits
+    for _ in range(100):
+        inds, status = sample_frame_indices(30, 10, 25, num_pairs=4,
+                                            rng=rng, pair_window=1000)
+        assert status == 'ok' and inds.max() <= 29 and inds.min() >= 0
+        gaps = inds[:, 1] - inds[:, 0]
+        assert gaps.min() >= 10 and gaps.max() <= 25
+    # a short video falls back exactly as without a window
+    inds, status = sample_frame_indices(7, 10, 20, num_pairs=3, rng=rng,
+                                        pair_window=4)
+    assert status == 'short'
+    np.testing.assert_array_equal(inds, [[0, 6]] * 3)
+
+
+def test_pair_window_seeded_rng_is_deterministic():
+    def draw(seed, window):
+        return sample_frame_indices(300, 4, 40, num_pairs=4,
+                                    rng=np.random.default_rng(seed),
+                                    pair_window=window)[0]
+
+    np.testing.assert_array_equal(draw(3, 10), draw(3, 10))
+    assert not np.array_equal(draw(3, 10), draw(4, 10))
+    # None keeps the original draws (same rng stream as before the option)
+    rng = np.random.default_rng(3)
+    gaps = rng.integers(4, 41, size=(4, 1))
+    starts = rng.integers(0, 300 - gaps[:, 0])
+    np.testing.assert_array_equal(draw(3, None)[:, 0], starts)
+    with pytest.raises(ValueError, match='pair_window'):
+        sample_frame_indices(100, 1, 2, pair_window=-1)
+
+
+def test_transform_pair_window_in_seconds():
+    t = SampleFramePair(min_gap=0.5, max_gap=1.5, gap_unit='second',
+                        num_pairs=4, pair_window=0.4)
+    np.random.seed(0)
+    for _ in range(20):
+        out = t(dict(total_frames=250, avg_fps=25.0))
+        inds = out['frame_inds'].reshape(4, 2)
+        assert np.ptp(inds[:, 0]) <= 10  # 0.4 s at 25 fps
+        assert out['frame_gaps'].min() >= 12 and out['frame_gaps'].max() <= 38
+    assert 'pair_window=0.4' in repr(t)
+    with pytest.raises(ValueError, match='pair_window'):
+        SampleFramePair(pair_window=-0.5)
