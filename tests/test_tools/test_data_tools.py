@@ -63,7 +63,10 @@ def test_make_demo_dataset_cli(tmp_path):
 def test_benchmark_loader_tiny(capsys):
     _run('analysis/benchmark_loader.py', ['--tiny'])
     lines = capsys.readouterr().out.strip().split('\n')
-    result = json.loads(lines[-1])['results']['demo']
-    assert set(result) == {'a', 'b', 'c', 'd'}
-    assert all(v > 0 for v in result.values())
-    assert any(line.startswith('| demo |') for line in lines)
+    report = json.loads(lines[-1])
+    for key in ('results', 'results_cpu'):
+        result = report[key]['demo']
+        assert set(result) == {'a', 'b', 'c', 'd', 'd0'}
+        assert all(len(v) == 1 and v[0] > 0 for v in result.values())
+    assert report['gaps']['demo']['pair_window'] is not None
+    assert sum(line.startswith('| demo | 1 |') for line in lines) == 2
