@@ -114,7 +114,9 @@ def load_model_cfg(args: argparse.Namespace):
         cfg.merge_from_dict({'model.backbone.mask_ratio': args.mask_ratio})
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    model = cfg.model
+    model = cfg.get('model')
+    if model is None:
+        raise ValueError(f'{args.config}: no `model` in this config')
     if 'data_preprocessor' not in model and 'data_preprocessor' in cfg:
         model.data_preprocessor = cfg.data_preprocessor
     if model.get('type') != 'ViCMAE':
