@@ -1,6 +1,7 @@
 # Copyright (c) vicmae_mm contributors. All rights reserved.
 """Checks that need a CUDA GPU (skipped without one; run by
 tools/analysis/gpu_check.sh): bf16 AMP training step, NCCL init."""
+import importlib.util
 import os.path as osp
 
 import pytest
@@ -20,28 +21,21 @@ pytestmark = pytest.mark.skipif(
     not torch.cuda.is_available(), reason='needs a CUDA GPU')
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TINY = {
-    'model.backbone.arch': dict(_delete_=True, embed_dims=32, num_layers=2,
-                                num_heads=2, feedforward_channels=64),
-    'model.backbone.img_size': 32,
-    'model.backbone.patch_size': 8,
-    'model.recon_head.patch_size': 8,
-    'model.recon_head.decoder.num_patches': 16,
-    'model.recon_head.decoder.patch_size': 8,
-    'model.recon_head.decoder.embed_dim': 32,
-    'model.recon_head.decoder.decoder_embed_dim': 16,
-    'model.recon_head.decoder.decoder_depth': 1,
-    'model.recon_head.decoder.decoder_num_heads': 2,
-    'model.contrast_head.projector.in_channels': 32,
-    'model.contrast_head.projector.hid_channels': 32,
-    'model.contrast_head.projector.out_channels': 8,
-}
+
+
+def _tiny_shrink() -> dict:
+    """The --tiny shrink of tools/analysis/benchmark_train.py."""
+    path = osp.join(ROOT, 'tools/analysis/benchmark_train.py')
+    spec = importlib.util.spec_from_file_location('benchmark_train', path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.TINY
 
 
 def tiny_cuda_model():
     cfg = Config.fromfile(
         osp.join(ROOT, 'configs/_base_/models/vicmae_vit-base-p16.py'))
-    cfg.merge_from_dict(TINY)
+    cfg.merge_from_dict(_tiny_shrink())
     model = revert_sync_batchnorm(MODELS.build(cfg.model))
     model.init_weights()
     return model.cuda().train()
