@@ -46,7 +46,7 @@ def test_config_yields_a_batch(demo_root, name, num_pairs):
         _point_at_demo(sub, demo_root)
     batch = next(iter(Runner.build_dataloader(loader, seed=0)))
     assert len(batch['inputs']) == 2
-    size = cfg.img_size
+    size = cfg.crop_size
     for frames in batch['inputs']:
         assert frames.shape == (2 * num_pairs, 3, size, size)
         assert frames.dtype == torch.uint8

@@ -3,7 +3,7 @@
 # to_rgb=False preprocessor serves image and video data.
 dataset_type = 'ImagePairDataset'
 data_root = 'data/imagenet/'
-img_size = 224
+crop_size = 224
 
 data_preprocessor = dict(
     type='SelfSupDataPreprocessor',
@@ -14,7 +14,7 @@ data_preprocessor = dict(
 view_pipeline = [
     dict(
         type='RandomResizedCrop',
-        scale=img_size,
+        scale=crop_size,
         crop_ratio_range=(0.08, 1.0),
         backend='pillow',
         interpolation='bicubic'),

@@ -9,7 +9,7 @@
 # then set default_fps=30/s). Effective batch = batch_size * num_pairs.
 dataset_type = 'FramePairRawframeDataset'
 data_root = 'data/kinetics400/'
-img_size = 224
+crop_size = 224
 num_pairs = 1
 
 data_preprocessor = dict(
@@ -21,7 +21,7 @@ data_preprocessor = dict(
 view_pipeline = [
     dict(
         type='RandomResizedCrop',
-        scale=img_size,
+        scale=crop_size,
         crop_ratio_range=(0.08, 1.0),
         backend='pillow',
         interpolation='bicubic'),

@@ -4,7 +4,7 @@
 # batch_size * num_pairs (repeat_default_collate flattens the K samples).
 dataset_type = 'FramePairVideoDataset'
 data_root = 'data/vicmae_demo/'
-img_size = 32
+crop_size = 32
 num_pairs = 1
 
 data_preprocessor = dict(
@@ -16,7 +16,7 @@ data_preprocessor = dict(
 view_pipeline = [
     dict(
         type='RandomResizedCrop',
-        scale=img_size,
+        scale=crop_size,
         crop_ratio_range=(0.2, 1.0),
         backend='pillow',
         interpolation='bicubic'),
