@@ -147,6 +147,14 @@ def _rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2**20
 
 
+def _malloc_trim() -> None:
+    try:
+        import ctypes
+        ctypes.CDLL('libc.so.6').malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 class _RssPeak:
     """Peak RSS sampled in a thread while the context is active."""
 
@@ -178,6 +186,8 @@ def bench(model_cfg: dict, data: dict, args: argparse.Namespace,
     gc.collect()
     if cuda:
         torch.cuda.empty_cache()
+    else:
+        _malloc_trim()  # give the previous model's freed heap back
     rss0 = _rss_mb()
     model = revert_sync_batchnorm(MODELS.build(model_cfg))
     logger = MMLogger.get_current_instance()
