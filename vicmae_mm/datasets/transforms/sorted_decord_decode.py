@@ -17,6 +17,14 @@ class SortedDecordDecode(DecordDecode):
     requested order (duplicates share one decode). Output keys are those of
     ``DecordDecode`` (``imgs`` in RGB order).
 
+    Measured (CPU ms per video incl. opening, K=4 pairs with a 0.5 s
+    ``pair_window``, decord 0.6.0, one thread): ``get_batch`` on the sorted
+    indices (this transform) 69 on bikes.mp4 / 66 on carphone_pristine.mp4;
+    per-frame ``vr[i]`` in sorted order 71 / 73 (no faster); ``get_batch``
+    in the sampled order (plain ``DecordDecode``) 161 / 242; one K=1 pair
+    52 / 71. Stepping with ``next()`` is slower still (every frame is
+    converted to RGB).
+
     Required Keys:
 
     - video_reader
