@@ -9,13 +9,10 @@ resume point is the same as in an uninterrupted run; the project's
 So the losses after the resume point must equal the uninterrupted run's.
 """
 import os.path as osp
-import signal
-import subprocess
 
 import pytest
-from tiny_train_setup import (PYTHON, REPO, last_checkpoint, losses_by_iter,
-                              make_tiny_setup, read_scalars, run_tool,
-                              tool_env)
+from tiny_train_setup import (kill_then_resume, last_checkpoint,
+                              losses_by_iter, make_tiny_setup, read_scalars)
 
 MAX_ITERS, INTERVAL, KILL_AT = 12, 4, 10
 
@@ -23,37 +20,12 @@ MAX_ITERS, INTERVAL, KILL_AT = 12, 4, 10
 def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path):
     root = str(tmp_path)
     cfg = make_tiny_setup(root, max_iters=MAX_ITERS, ckpt_interval=INTERVAL)
-    killed_dir, full_dir = osp.join(root, 'killed'), osp.join(root, 'full')
-    # the uninterrupted reference runs beside the run that gets killed
-    full = subprocess.Popen(
-        [PYTHON, 'tools/train.py', cfg, '--work-dir', full_dir],
-        cwd=REPO,
-        env=tool_env(root),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True)
-    try:
-        killed = run_tool(
-            [PYTHON, 'tools/train.py', cfg, '--work-dir', killed_dir],
-            root,
-            timeout=120,
-            TINY_KILL_AT=str(KILL_AT))
-        assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
-        # the checkpoint of iteration 8 is the last one; 2 iterations lost
-        assert last_checkpoint(killed_dir) == osp.join(
-            killed_dir, f'iter_{KILL_AT // INTERVAL * INTERVAL}.pth')
-        resumed = run_tool(
-            [PYTHON, 'tools/train.py', cfg, '--work-dir', killed_dir,
-             '--resume'],
-            root,
-            timeout=120)
-        assert resumed.returncode == 0, resumed.stderr[-3000:]
-        _, err = full.communicate(timeout=120)
-        assert full.returncode == 0, err[-3000:]
-    finally:
-        if full.poll() is None:
-            full.kill()
-            full.wait()
+    runs = kill_then_resume(cfg, root, KILL_AT, timeout=120)
+    killed_dir, full_dir = runs['killed_dir'], runs['full_dir']
+    resumed = runs['resumed']
+    # the checkpoint of iteration 8 is the last one; 2 iterations lost
+    assert runs['after_kill'] == osp.join(
+        killed_dir, f'iter_{KILL_AT // INTERVAL * INTERVAL}.pth')
 
     assert 'resumed epoch: 0, iter: 8' in resumed.stdout + resumed.stderr
     (reference, ) = read_scalars(full_dir)

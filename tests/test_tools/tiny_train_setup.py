@@ -5,6 +5,10 @@ Writes into a directory: 8 synthetic PNGs, a helper module with test-only
 hooks (imported by the config through ``custom_imports``), and a config that
 trains a tiny mmpretrain MAE (embed 32, depth 2, 32 px, patch 8) on them with
 the project's ``_base_`` runtime and schedule, iteration-based.
+
+:func:`make_vicmae_setup` writes the same helper module and a config that
+inherits ``configs/vicmae_vit-t16_demo.py`` (the README's demo) with test
+overrides, trained on a small demo dataset (:func:`make_small_demo`).
 """
 import os
 import os.path as osp
@@ -24,9 +28,12 @@ import os
 import signal
 
 import mmengine.runner.runner as runner_module
+import torch
 from mmengine.dist import get_rank
 from mmengine.hooks import Hook
-from mmpretrain.registry import HOOKS
+from mmpretrain.registry import HOOKS, MODELS
+
+from vicmae_mm.models.losses import InfoNCELoss
 
 _save = runner_module.save_checkpoint
 
@@ -57,6 +64,24 @@ class TinyDigestHook(Hook):
             f.write(repr(digest))
 
 
+@MODELS.register_module()
+class RecordingInfoNCELoss(InfoNCELoss):
+    """InfoNCELoss that saves its first input and output per rank.
+
+    Writes {'z': (B, T, D) projections, 'loss': scalar} to
+    $TINY_LOSS_RECORD_DIR/rank<r>.pt at the first call.
+    """
+
+    def forward(self, z, p=None):
+        loss = super().forward(z, p)
+        out = os.environ.get('TINY_LOSS_RECORD_DIR')
+        path = out and os.path.join(out, f'rank{get_rank()}.pt')
+        if path and not os.path.exists(path):
+            torch.save(dict(z=z.detach().clone(), loss=loss.detach().clone()),
+                       path)
+        return loss
+
+
 @HOOKS.register_module()
 class TinyKillHook(Hook):
     """SIGKILL this process after iteration $TINY_KILL_AT (1-based)."""
@@ -67,6 +92,23 @@ class TinyKillHook(Hook):
                          outputs=None):
         if runner.iter + 1 == int(os.environ.get('TINY_KILL_AT', '-1')):
             os.kill(os.getpid(), signal.SIGKILL)
+'''
+
+# iteration-based schedule, logs and checkpoints of both test configs
+ITER_SCHEDULE = '''
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=2),
+    dict(type='CosineAnnealingLR', T_max={cosine}, by_epoch=False, begin=2,
+         end={cosine_end}),
+]
+train_cfg = dict(_delete_=True, type='IterBasedTrainLoop',
+                 max_iters={max_iters})
+default_hooks = dict(
+    logger=dict(interval=1),
+    checkpoint=dict(by_epoch=False, interval={ckpt_interval},
+                    max_keep_ckpts=2))
+log_processor = dict(window_size=1, by_epoch=False)
+randomness = dict(seed=42)
 '''
 
 CONFIG = '''
@@ -126,20 +168,8 @@ train_dataloader = dict(
         ]))
 
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=2),
-    dict(type='CosineAnnealingLR', T_max={cosine}, by_epoch=False, begin=2,
-         end={cosine_end}),
-]
-train_cfg = dict(_delete_=True, type='IterBasedTrainLoop',
-                 max_iters={max_iters})
-default_hooks = dict(
-    logger=dict(interval=1),
-    checkpoint=dict(by_epoch=False, interval={ckpt_interval},
-                    max_keep_ckpts=2))
+''' + ITER_SCHEDULE + '''
 custom_hooks = [dict(type='TinyKillHook'), dict(type='TinyDigestHook')]
-log_processor = dict(window_size=1, by_epoch=False)
-randomness = dict(seed=42)
 auto_scale_lr = dict(base_batch_size=4)
 '''
 
@@ -174,6 +204,76 @@ def make_tiny_setup(root: str,
                 cosine=max(max_iters - 2, 1),
                 cosine_end=max(max_iters, 3),
                 ckpt_interval=ckpt_interval))
+    return cfg_path
+
+
+VICMAE_CONFIG = '''
+_base_ = [{demo!r}]
+custom_imports = dict(
+    imports=['vicmae_mm', 'tiny_helper'], allow_failed_imports=False)
+train_dataloader = dict(
+    batch_size={batch_size},
+    num_workers=0,
+    persistent_workers=False,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(data_root={data_root!r}))
+model = dict(contrast_head=dict(loss=dict(type='RecordingInfoNCELoss')))
+''' + ITER_SCHEDULE + '''
+custom_hooks = [
+    dict(type='ContrastWeightHook', final=0.03, warmup='linear',
+         warmup_iters={warmup_iters}),
+    dict(type='BadSampleCounterHook'),
+    dict(type='TinyKillHook'),
+    dict(type='TinyDigestHook'),
+]
+'''
+
+
+def make_small_demo(root: str) -> str:
+    """A small built-in demo set (8 train videos, raw frames, images).
+
+    Returns:
+        str: Its root folder, with a trailing slash.
+    """
+    from vicmae_mm.datasets.demo import make_demo_dataset
+    out = osp.join(root, 'vicmae_demo')
+    make_demo_dataset(out, seed=0, videos_per_class=3, val_videos_per_class=1,
+                      images_per_class=2, val_images_per_class=1,
+                      video_size=64, num_frames=24, rawframes=True)
+    return out + '/'
+
+
+def make_vicmae_setup(root: str,
+                      data_root: str,
+                      max_iters: int = 2,
+                      ckpt_interval: int = 2,
+                      warmup_iters: int = 10,
+                      batch_size: int = 2) -> str:
+    """Write the helper module and a ViC-MAE demo config under ``root``.
+
+    The config is ``configs/vicmae_vit-t16_demo.py`` (tiny ViT, 32 px, K=4
+    pairs per video) made iteration-based for the tests: InfiniteSampler,
+    ``num_workers=0``, iteration checkpoints, contrastive weight rising
+    linearly over ``warmup_iters``, the recording InfoNCE loss and the
+    test-only hooks of the helper module.
+
+    Returns:
+        str: The config path.
+    """
+    with open(osp.join(root, 'tiny_helper.py'), 'w') as f:
+        f.write(HELPER)
+    cfg_path = osp.join(root, 'tiny_vicmae.py')
+    with open(cfg_path, 'w') as f:
+        f.write(
+            VICMAE_CONFIG.format(
+                demo=osp.join(REPO, 'configs', 'vicmae_vit-t16_demo.py'),
+                data_root=data_root,
+                batch_size=batch_size,
+                max_iters=max_iters,
+                cosine=max(max_iters - 2, 1),
+                cosine_end=max(max_iters, 3),
+                ckpt_interval=ckpt_interval,
+                warmup_iters=warmup_iters))
     return cfg_path
 
 
@@ -238,3 +338,50 @@ def last_checkpoint(work_dir: str) -> Optional[str]:
         return None
     with open(path) as f:
         return f.read().strip()
+
+
+def kill_then_resume(cfg: str, root: str, kill_at: int,
+                     timeout: float = 240) -> Dict[str, object]:
+    """Train ``cfg`` three ways with ``tools/train.py``.
+
+    An uninterrupted reference run (work dir ``root/full``) runs beside a run
+    that SIGKILLs itself after iteration ``kill_at`` (``root/killed``), which
+    is then restarted with ``--resume``. Asserts that each process ended as
+    expected.
+
+    Returns:
+        dict: ``killed_dir``, ``full_dir``, ``after_kill`` (the
+        ``last_checkpoint`` right after the kill) and ``resumed`` (the
+        resumed run's CompletedProcess).
+    """
+    import signal
+    killed_dir, full_dir = osp.join(root, 'killed'), osp.join(root, 'full')
+    full = subprocess.Popen(
+        [PYTHON, 'tools/train.py', cfg, '--work-dir', full_dir],
+        cwd=REPO,
+        env=tool_env(root),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True)
+    try:
+        killed = run_tool(
+            [PYTHON, 'tools/train.py', cfg, '--work-dir', killed_dir],
+            root,
+            timeout=timeout,
+            TINY_KILL_AT=str(kill_at))
+        assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
+        after_kill = last_checkpoint(killed_dir)
+        resumed = run_tool(
+            [PYTHON, 'tools/train.py', cfg, '--work-dir', killed_dir,
+             '--resume'],
+            root,
+            timeout=timeout)
+        assert resumed.returncode == 0, resumed.stderr[-3000:]
+        _, err = full.communicate(timeout=timeout)
+        assert full.returncode == 0, err[-3000:]
+    finally:
+        if full.poll() is None:
+            full.kill()
+            full.wait()
+    return dict(killed_dir=killed_dir, full_dir=full_dir,
+                after_kill=after_kill, resumed=resumed)
