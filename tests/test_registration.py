@@ -103,6 +103,7 @@ BUILD_ARGS = {
                            dict(warmup='linear', warmup_iters=10)),
     'IterSeedHook': ('mmpretrain', dict()),
     'ThroughputHook': ('mmpretrain', dict()),
+    'ReconstructionVisHook': ('mmpretrain', dict(interval=10)),
 }
 # Need files or a model to build; built by their own tests and configs.
 BUILT_ELSEWHERE = {
@@ -112,6 +113,7 @@ BUILT_ELSEWHERE = {
     'CompileSafeOptimWrapperConstructor': 'tests/test_engine',
     'CompileSafeLayerDecayOptimWrapperConstructor': 'tests/test_engine',
     'repeat_default_collate': 'tests/test_datasets',
+    'CPUDistributedDataParallel': 'tests/test_engine/test_model_wrappers',
 }
 
 
