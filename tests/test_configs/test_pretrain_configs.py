@@ -18,6 +18,7 @@ from mmpretrain.registry import MODELS
 from mmpretrain.utils import register_all_modules
 
 import vicmae_mm  # noqa: F401
+from vicmae_mm.utils.model_size import TINY_MODEL_OPTIONS
 
 register_all_modules(init_default_scope=True)
 
@@ -29,23 +30,7 @@ PRETRAIN = sorted(
 IDS = [osp.relpath(p, CFG_DIR) for p in PRETRAIN]
 FULL_SIZE = [p for p in PRETRAIN if 'demo' not in p]
 
-TINY = {
-    'model.backbone.arch':
-    dict(_delete_=True, embed_dims=32, num_layers=2, num_heads=2,
-         feedforward_channels=64),
-    'model.backbone.img_size': 32,
-    'model.backbone.patch_size': 8,
-    'model.recon_head.patch_size': 8,
-    'model.recon_head.decoder.num_patches': 16,
-    'model.recon_head.decoder.patch_size': 8,
-    'model.recon_head.decoder.embed_dim': 32,
-    'model.recon_head.decoder.decoder_embed_dim': 16,
-    'model.recon_head.decoder.decoder_depth': 1,
-    'model.recon_head.decoder.decoder_num_heads': 2,
-    'model.contrast_head.projector.in_channels': 32,
-    'model.contrast_head.projector.hid_channels': 32,
-    'model.contrast_head.projector.out_channels': 8,
-}
+TINY = TINY_MODEL_OPTIONS
 
 
 @pytest.fixture(scope='session')

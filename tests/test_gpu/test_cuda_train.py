@@ -1,7 +1,6 @@
 # Copyright (c) vicmae_mm contributors. All rights reserved.
 """Checks that need a CUDA GPU (skipped without one; run by
 tools/analysis/gpu_check.sh): bf16 AMP training step, NCCL init."""
-import importlib.util
 import os.path as osp
 
 import pytest
@@ -24,12 +23,9 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def _tiny_shrink() -> dict:
-    """The --tiny shrink of tools/analysis/benchmark_train.py."""
-    path = osp.join(ROOT, 'tools/analysis/benchmark_train.py')
-    spec = importlib.util.spec_from_file_location('benchmark_train', path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.TINY
+    """The unit-test model size (also benchmark_train's --tiny)."""
+    from vicmae_mm.utils.model_size import TINY_MODEL_OPTIONS
+    return TINY_MODEL_OPTIONS
 
 
 def tiny_cuda_model():

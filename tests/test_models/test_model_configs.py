@@ -13,28 +13,14 @@ from mmpretrain.structures import DataSample
 from mmpretrain.utils import register_all_modules
 
 import vicmae_mm  # noqa: F401
+from vicmae_mm.utils.model_size import TINY_MODEL_OPTIONS
 
 register_all_modules(init_default_scope=True)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = sorted(
     glob.glob(osp.join(ROOT, 'configs/_base_/models/vicmae_*.py')))
-SHRINK = {
-    'model.backbone.arch': dict(_delete_=True, embed_dims=32, num_layers=2,
-                                num_heads=2, feedforward_channels=64),
-    'model.backbone.img_size': 32,
-    'model.backbone.patch_size': 8,
-    'model.recon_head.patch_size': 8,
-    'model.recon_head.decoder.num_patches': 16,
-    'model.recon_head.decoder.patch_size': 8,
-    'model.recon_head.decoder.embed_dim': 32,
-    'model.recon_head.decoder.decoder_embed_dim': 16,
-    'model.recon_head.decoder.decoder_depth': 1,
-    'model.recon_head.decoder.decoder_num_heads': 2,
-    'model.contrast_head.projector.in_channels': 32,
-    'model.contrast_head.projector.hid_channels': 32,
-    'model.contrast_head.projector.out_channels': 8,
-}
+SHRINK = TINY_MODEL_OPTIONS
 EXPECTED = {  # encoder width, depth, decoder width of the full configs
     'vicmae_vit-small-p16.py': (384, 12, 256),
     'vicmae_vit-base-p16.py': (768, 12, 512),

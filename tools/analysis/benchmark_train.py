@@ -42,22 +42,9 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
-TINY = {  # 32 px, patch 8, embed 32, depth 2 (the unit-test model)
-    'model.backbone.arch': dict(_delete_=True, embed_dims=32, num_layers=2,
-                                num_heads=2, feedforward_channels=64),
-    'model.backbone.img_size': 32,
-    'model.backbone.patch_size': 8,
-    'model.recon_head.patch_size': 8,
-    'model.recon_head.decoder.num_patches': 16,
-    'model.recon_head.decoder.patch_size': 8,
-    'model.recon_head.decoder.embed_dim': 32,
-    'model.recon_head.decoder.decoder_embed_dim': 16,
-    'model.recon_head.decoder.decoder_depth': 1,
-    'model.recon_head.decoder.decoder_num_heads': 2,
-    'model.contrast_head.projector.in_channels': 32,
-    'model.contrast_head.projector.hid_channels': 32,
-    'model.contrast_head.projector.out_channels': 8,
-}
+from vicmae_mm.utils.model_size import \
+    TINY_MODEL_OPTIONS as TINY  # noqa: E402  (32 px, patch 8, width 32)
+
 OPTIM = dict(  # the schedule's AdamW, same for both models
     constructor='CompileSafeOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=1.5e-4, betas=(0.9, 0.95),

@@ -40,3 +40,22 @@ def vit_layer_depth(backbone: nn.Module, param_name: str,
     if m:
         return int(m.group(1)) + 1, num_layers
     return num_layers - 1, num_layers
+
+
+class ViTLayerDepthMixin:
+    """Adds ``get_layer_depth`` to an mmaction recognizer with a ViT.
+
+    mmpretrain's ``LearningRateDecayOptimWrapperConstructor`` asks the model
+    for each parameter's depth; mmaction's recognizers do not answer.
+    """
+
+    def get_layer_depth(self, param_name: str) -> Tuple[int, int]:
+        """Depth of ``param_name`` and the number of depths.
+
+        Args:
+            param_name (str): Full parameter name.
+
+        Returns:
+            tuple[int, int]: The depth (0 = stem) and the number of depths.
+        """
+        return vit_layer_depth(self.backbone, param_name)

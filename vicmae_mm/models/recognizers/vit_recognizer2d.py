@@ -1,14 +1,12 @@
 # Copyright (c) vicmae_mm contributors. All rights reserved.
-from typing import Tuple
-
 from mmaction.models import Recognizer2D
 from mmaction.registry import MODELS
 
-from .layer_depth import vit_layer_depth
+from .layer_depth import ViTLayerDepthMixin
 
 
 @MODELS.register_module()
-class ViTRecognizer2D(Recognizer2D):
+class ViTRecognizer2D(ViTLayerDepthMixin, Recognizer2D):
     """``Recognizer2D`` that tells the optimizer each parameter's depth.
 
     Identical to mmaction's ``Recognizer2D`` (e.g. with
@@ -34,14 +32,3 @@ class ViTRecognizer2D(Recognizer2D):
         >>> model.get_layer_depth('backbone.layers.1.attn.qkv.weight')
         (2, 4)
     """
-
-    def get_layer_depth(self, param_name: str) -> Tuple[int, int]:
-        """Depth of ``param_name`` and the number of depths.
-
-        Args:
-            param_name (str): Full parameter name.
-
-        Returns:
-            tuple[int, int]: The depth (0 = stem) and the number of depths.
-        """
-        return vit_layer_depth(self.backbone, param_name)

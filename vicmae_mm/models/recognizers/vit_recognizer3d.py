@@ -1,14 +1,12 @@
 # Copyright (c) vicmae_mm contributors. All rights reserved.
-from typing import Tuple
-
 from mmaction.models import Recognizer3D
 from mmaction.registry import MODELS
 
-from .layer_depth import vit_layer_depth
+from .layer_depth import ViTLayerDepthMixin
 
 
 @MODELS.register_module()
-class ViTRecognizer3D(Recognizer3D):
+class ViTRecognizer3D(ViTLayerDepthMixin, Recognizer3D):
     """``Recognizer3D`` that tells the optimizer each parameter's depth.
 
     For the space-time route: mmaction's VideoMAE-style
@@ -32,14 +30,3 @@ class ViTRecognizer3D(Recognizer3D):
         >>> model.get_layer_depth('backbone.blocks.0.attn.qkv.weight')
         (1, 4)
     """
-
-    def get_layer_depth(self, param_name: str) -> Tuple[int, int]:
-        """Depth of ``param_name`` and the number of depths.
-
-        Args:
-            param_name (str): Full parameter name.
-
-        Returns:
-            tuple[int, int]: The depth (0 = stem) and the number of depths.
-        """
-        return vit_layer_depth(self.backbone, param_name)
