@@ -7,8 +7,9 @@ import decord
 import numpy as np
 import pytest
 
-from vicmae_mm.datasets.demo import (CLASSES, ensure_demo_dataset,
-                                     make_demo_dataset, render_clip)
+from vicmae_mm.datasets.demo import (CLASSES, _bounce, _shape_points,
+                                     ensure_demo_dataset, make_demo_dataset,
+                                     render_clip)
 
 SMALL = dict(num_classes=2, videos_per_class=2, val_videos_per_class=1,
              images_per_class=2, val_images_per_class=1)
@@ -54,6 +55,31 @@ def test_clips_move_and_classes_differ():
     assert np.abs(clip[0] - clip[15]).mean() > 5  # motion
     with pytest.raises(ValueError, match='num_classes'):
         make_demo_dataset('/nonexistent', num_classes=9)
+
+
+def test_class_is_only_the_shape():
+    # same seed, other class: same colours and background, other silhouette
+    imgs = [render_clip(c, 11, 1, 64)[0].astype(int) for c in range(4)]
+    for c in range(1, 4):
+        same = (imgs[0] == imgs[c]).all(-1).mean()
+        assert 0.5 < same < 0.99, (c, same)
+    # colours vary per instance: the mean colour is not a class code
+    means = np.array([render_clip(0, s, 1, 64)[0].mean((0, 1))
+                      for s in range(6)])
+    assert means.std(0).min() > 10
+    # similar areas (the class is not the size); object large at r = 0.28
+    areas = []
+    for c in range(4):
+        mask = np.zeros((64, 64), np.uint8)
+        cv2.fillPoly(mask, [_shape_points(c, 32, 32, 0.28 * 64, 0.3)], 1,
+                     shift=4)
+        areas.append(mask.sum() / 64**2)
+    assert max(areas) / min(areas) < 1.6 and min(areas) > 0.12, areas
+
+
+def test_bounce_reflects_into_range():
+    p = np.array([2., 5., 9., 12., 17., -1.])
+    np.testing.assert_allclose(_bounce(p, 2, 10), [2, 5, 9, 8, 3, 5])
 
 
 def test_ensure_creates_once(tmp_path):

@@ -10,14 +10,19 @@ Layout written by :func:`make_demo_dataset` (fixed; configs rely on it)::
     <out>/rawframes/<stem>/img_00001.jpg ...  (with ``rawframes=True``)
     <out>/rawframes_train.txt, rawframes_val.txt   (``stem total label``)
 
-Each class is a shape (circle, square, triangle, cross) with a random
-striped texture that moves, rotates and scales over a textured background
-while the camera pans.
+The class is the object's shape (circle, square, triangle, cross) and
+nothing else: colours and textures are drawn from the seed independently of
+the class (the same seed with another class gives the same colours, only
+the silhouette changes), the four shapes have similar areas, and the object
+is large (radius 0.24-0.32 of the side) and contrasts with the background,
+so the shape stays visible at 32 px. In videos it moves, rotates and
+breathes over a slowly panning textured background; images are single
+frames (object near the centre).
 """
 import os
 import os.path as osp
 import shutil
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -25,29 +30,50 @@ import numpy as np
 CLASSES = ('circle', 'square', 'triangle', 'cross')
 
 
-def _texture(rng: np.random.Generator, size: int) -> np.ndarray:
-    """A colourful stripe-plus-blob texture (size, size, 3) uint8."""
+def _texture(rng: np.random.Generator, size: int, c0: np.ndarray,
+             c1: np.ndarray) -> np.ndarray:
+    """A stripe-plus-blob texture (size, size, 3) uint8 between two colours."""
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
     angle, freq = rng.uniform(0, np.pi), rng.uniform(0.15, 0.6)
     stripes = np.sin((xx * np.cos(angle) + yy * np.sin(angle)) * freq)
     noise = cv2.GaussianBlur(
         rng.standard_normal((size, size)).astype(np.float32), (0, 0), 3)
-    mix = (stripes[..., None] * 0.5 + noise[..., None] * 2.0 + 1) / 2
-    c0, c1 = rng.uniform(0, 255, 3), rng.uniform(0, 255, 3)
+    mix = np.clip((stripes[..., None] * 0.5 + noise[..., None] * 2.0 + 1) / 2,
+                  0, 1)
     return np.clip(c0 + (c1 - c0) * mix, 0, 255).astype(np.uint8)
+
+
+def _colours(rng: np.random.Generator) -> Tuple[np.ndarray, ...]:
+    """Background and object colour pairs, random per instance.
+
+    The object's mean colour is at least 120 (RGB distance) from the
+    background's, and each texture spans a limited range around its mean,
+    so the silhouette (the class) is visible whatever the colours.
+    """
+    bg = rng.uniform(0, 255, 3)
+    while True:
+        obj = rng.uniform(0, 255, 3)
+        if np.linalg.norm(obj - bg) >= 120:
+            break
+    spread = [rng.uniform(-1, 1, 3) * rng.uniform(15, 45) for _ in range(2)]
+    return bg - spread[0], bg + spread[0], obj - spread[1], obj + spread[1]
 
 
 def _shape_points(cls: int, cx: float, cy: float, r: float,
                   theta: float) -> np.ndarray:
-    """Polygon of class ``cls`` centred at (cx, cy), radius r, rotated."""
+    """Polygon of class ``cls`` centred at (cx, cy), radius r, rotated.
+
+    The scales make the four areas similar (about 2.3-2.9 r^2), so the
+    class is the shape, not the size.
+    """
     if cls == 0:
-        t = np.linspace(0, 2 * np.pi, 24, endpoint=False)
-        pts = np.stack([np.cos(t), np.sin(t)], 1)
+        t = np.linspace(0, 2 * np.pi, 32, endpoint=False)
+        pts = np.stack([np.cos(t), np.sin(t)], 1) * 0.9
     elif cls == 1:
         pts = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]]) * 0.8
     elif cls == 2:
         t = np.array([0, 2, 4]) * np.pi / 3 - np.pi / 2
-        pts = np.stack([np.cos(t), np.sin(t)], 1)
+        pts = np.stack([np.cos(t), np.sin(t)], 1) * 1.3
     else:
         a = 0.35
         pts = np.array([[-a, -1], [a, -1], [a, -a], [1, -a], [1, a], [a, a],
@@ -55,30 +81,46 @@ def _shape_points(cls: int, cx: float, cy: float, r: float,
                         [-a, -a]])
     rot = np.array([[np.cos(theta), -np.sin(theta)],
                     [np.sin(theta), np.cos(theta)]])
-    return (pts @ rot.T * r + [cx, cy]).astype(np.int32)
+    return np.round((pts @ rot.T * r + [cx, cy]) * 16).astype(np.int32)
+
+
+def _bounce(p: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Reflect positions into [lo, hi] (a ball bouncing off the walls)."""
+    span = hi - lo
+    q = np.abs(p - lo) % (2 * span)
+    return lo + span - np.abs(span - q)
 
 
 def render_clip(cls: int, seed: int, num_frames: int = 48,
                 size: int = 96) -> np.ndarray:
-    """Render a clip (num_frames, size, size, 3) uint8, BGR, for a class."""
+    """Render a clip (num_frames, size, size, 3) uint8, BGR, for a class.
+
+    One object of shape ``cls`` (textured, colours random per seed, radius
+    0.24-0.32 of the frame) moves, rotates and breathes over a textured
+    background while the camera pans; it stays at least 60% inside the
+    frame. ``num_frames=1`` gives a still image (object near the centre).
+    """
     rng = np.random.default_rng(seed)
-    bg = _texture(rng, size * 2)
-    obj_tex = _texture(rng, size)
-    pan = rng.uniform(-1, 1, 2) * size / num_frames  # camera px per frame
-    pos, vel = rng.uniform(0.3, 0.7, 2) * size, rng.uniform(-1.5, 1.5, 2)
-    theta, omega = rng.uniform(0, np.pi), rng.uniform(-0.15, 0.15)
-    r0, r_amp, r_freq = size * rng.uniform(0.18, 0.28), rng.uniform(
-        0.1, 0.3), rng.uniform(0.05, 0.2)
+    bg0, bg1, ob0, ob1 = _colours(rng)
+    bg = _texture(rng, size * 2, bg0, bg1)
+    obj_tex = _texture(rng, size, ob0, ob1)
+    pan = rng.uniform(-1, 1, 2) * size / max(num_frames, 1)  # px per frame
+    r0 = size * rng.uniform(0.24, 0.32)
+    pos = size / 2 + rng.uniform(-0.15, 0.15, 2) * size
+    vel = rng.uniform(-1.5, 1.5, 2) * size / 96
+    theta, omega = rng.uniform(0, 2 * np.pi), rng.uniform(-0.15, 0.15)
+    r_amp, r_freq = rng.uniform(0.05, 0.15), rng.uniform(0.05, 0.2)
+    lo, hi = 0.6 * r0, size - 0.6 * r0
     frames = np.empty((num_frames, size, size, 3), np.uint8)
     for t in range(num_frames):
         ox, oy = (size // 2 + pan * t).astype(int) % size
         frame = bg[oy:oy + size, ox:ox + size].copy()
-        p = pos + vel * t
-        p = size - np.abs(size - np.abs(p) % (2 * size))  # bounce
+        p = _bounce(pos + vel * t, lo, hi)
         mask = np.zeros((size, size), np.uint8)
         radius = r0 * (1 + r_amp * np.sin(r_freq * t))
-        cv2.fillPoly(mask, [_shape_points(cls, *p, radius, theta + omega * t)],
-                     1)
+        cv2.fillPoly(mask,
+                     [_shape_points(cls, *p, radius, theta + omega * t)], 1,
+                     lineType=cv2.LINE_8, shift=4)
         frame[mask > 0] = obj_tex[mask > 0]
         frames[t] = frame
     return frames
