@@ -7,7 +7,8 @@ import decord
 import numpy as np
 import pytest
 
-from vicmae_mm.datasets.demo import (CLASSES, _bounce, _shape_points,
+from vicmae_mm.datasets.demo import (CLASSES, _bounce, _colours,
+                                     _shape_points,
                                      ensure_demo_dataset, make_demo_dataset,
                                      render_clip)
 
@@ -75,6 +76,13 @@ def test_class_is_only_the_shape():
                      shift=4)
         areas.append(mask.sum() / 64**2)
     assert max(areas) / min(areas) < 1.6 and min(areas) > 0.12, areas
+
+
+def test_object_brighter_than_background():
+    grey = np.array([0.114, 0.587, 0.299])
+    for seed in range(50):
+        bg0, bg1, ob0, ob1 = _colours(np.random.default_rng(seed))
+        assert ((ob0 + ob1) / 2 - (bg0 + bg1) / 2) @ grey >= 60
 
 
 def test_bounce_reflects_into_range():

@@ -3,6 +3,9 @@
 import importlib.util
 import os.path as osp
 
+import pytest
+import torch
+
 from mmpretrain.utils import register_all_modules
 
 import vicmae_mm  # noqa: F401
@@ -40,3 +43,29 @@ def test_tiny_learning_check(tmp_path, capsys):
     assert osp.isfile(runs['vicmae']['checkpoint'])
     # same seed, same data, same init: the two runs differ only by w_c
     assert runs['mae']['raw_recon'] != runs['vicmae']['raw_recon']
+    # encoder-free references, same probe and images
+    assert [b['variant'] for b in res['baselines']] == ['pixels', 'edges']
+    for b in res['baselines']:
+        assert b['num_train'] == 16 and 0 <= b['knn_top1'] <= 100
+    assert '| ref: edge magnitudes |' in out and res['pool'] == 'mean'
+
+
+def test_cls_pool_and_no_baselines(tmp_path):
+    tool = _load_tool()
+    res = tool.main(['--tiny', '--work-dir', str(tmp_path), '--variants',
+                     'random', '--pool', 'cls', '--no-baselines'])
+    assert res['pool'] == 'cls' and res['baselines'] == []
+    assert [r['variant'] for r in res['runs']] == ['random']
+
+
+def test_pixel_features():
+    tool = _load_tool()
+    x = torch.rand(2, 3, 8, 8)
+    assert tool.PixelFeatures('pixels').extract_feat(x)[0].shape == (2, 192)
+    edges = tool.PixelFeatures('edges').extract_feat(x)[0]
+    assert edges.shape == (2, 2 * 8 * 7)
+    # colour-invariant up to contrast: a constant shift changes nothing
+    torch.testing.assert_close(
+        tool.PixelFeatures('edges').extract_feat(x + 0.5)[0], edges)
+    with pytest.raises(ValueError, match='kind'):
+        tool.PixelFeatures('hog')

@@ -11,13 +11,18 @@ cosine), for the same number of iterations and seed:
 - ``vicmae``: ViC-MAE, ``ContrastWeightHook`` defaults (constant 0.03)
   unless ``--contrast-weight`` says otherwise;
 
-then probes the frozen pooled features (``ViCMAE.extract_feat``, mean of all
-patch tokens) on the held-out labelled demo images with
+then probes the frozen pooled features (``ViCMAE.extract_feat``: the
+neck's pooling of all patch tokens, ``--pool mean`` by default, or the CLS
+token) on the held-out labelled demo images with
 :mod:`vicmae_mm.utils.feature_probe` (k-NN and logistic regression, fitted
-on ``images/train``, evaluated on ``images/val``). The demo set is written to
-``<work-dir>/data`` with more probe images than the default (64 train + 64
-val per class) unless ``--data-root`` names an existing one. Several
-``--seeds`` give a mean and spread. Prints a table and one JSON line.
+on ``images/train``, evaluated on ``images/val``). The same probe on two
+encoder-free references tells whether the data allows the task at all:
+``pixels`` (the normalised probe-resolution pixels) and ``edges``
+(colour-invariant gradient magnitudes of the grey image). The demo set is
+written to ``<work-dir>/data`` with more probe images than the default
+(256 train + 128 val per class) unless ``--data-root`` names an existing
+one. Several ``--seeds`` give a mean and spread. Prints a table and one JSON
+line.
 
 Example::
 
@@ -31,9 +36,10 @@ import os.path as osp
 import statistics
 import sys
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
+from torch import nn
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if REPO not in sys.path:
@@ -67,6 +73,35 @@ def _shrink(embed: int, depth: int, heads: int, img: int, patch: int,
 DEMO = _shrink(64, 4, 4, 32, 4, 64, 2, 256)  # 0.2 M encoder parameters
 TINY = _shrink(32, 2, 2, 32, 8, 16, 1, 32)
 VARIANTS = ('random', 'mae', 'vicmae')
+BASELINES = ('pixels', 'edges')
+NAMES = dict(random='random init', mae='MAE-only (w_c = 0)', vicmae='ViC-MAE',
+             pixels='ref: raw pixels', edges='ref: edge magnitudes')
+
+
+class PixelFeatures(nn.Module):
+    """Encoder-free reference features of the probe images.
+
+    Args:
+        kind (str): ``'pixels'``: the normalised pixels, flattened;
+            ``'edges'``: absolute horizontal and vertical differences of the
+            channel mean (colour-invariant up to contrast), flattened.
+    """
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        if kind not in BASELINES:
+            raise ValueError(f'PixelFeatures: kind must be one of '
+                             f'{BASELINES}, got {kind!r}')
+        self.kind = kind
+        self.register_buffer('anchor', torch.zeros(1))  # device for probe()
+
+    def extract_feat(self, x: torch.Tensor) -> Tuple[torch.Tensor]:
+        """Features (B, D) of images (B, C, H, W)."""
+        if self.kind == 'pixels':
+            return (x.flatten(1), )
+        g = x.mean(1)
+        return (torch.cat([(g[:, :, 1:] - g[:, :, :-1]).abs().flatten(1),
+                           (g[:, 1:] - g[:, :-1]).abs().flatten(1)], 1), )
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -84,6 +119,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--seeds', type=int, nargs='+', default=[0])
     parser.add_argument('--variants', nargs='+', choices=VARIANTS,
                         default=list(VARIANTS))
+    parser.add_argument('--pool', choices=('mean', 'cls'), default='mean',
+                        help='probed feature: mean of the patch tokens '
+                        '(extract_feat) or the CLS token')
+    parser.add_argument('--no-baselines', action='store_true',
+                        help='skip the pixels / edges reference rows')
     parser.add_argument('--workers', type=int, default=1,
                         help='dataloader workers')
     parser.add_argument('--threads', type=int, default=1,
@@ -112,8 +152,8 @@ def make_data(args: argparse.Namespace) -> str:
         kw = (dict(videos_per_class=3, val_videos_per_class=1,
                    images_per_class=4, val_images_per_class=4,
                    num_frames=24) if args.tiny else
-              dict(videos_per_class=16, images_per_class=64,
-                   val_images_per_class=64))
+              dict(videos_per_class=16, images_per_class=256,
+                   val_images_per_class=128))
         make_demo_dataset(root, seed=0, **kw)
     return root
 
@@ -177,17 +217,21 @@ def runner_cfg(args: argparse.Namespace, variant: str, seed: int,
 
 
 def probe(model: torch.nn.Module, data_root: str, img: int) -> Dict:
-    """k-NN / logistic-regression top-1 of frozen features on the images."""
+    """k-NN / logistic-regression top-1 of frozen features on the images.
+
+    ``model`` needs ``extract_feat`` and parameters or buffers (device);
+    its ``data_preprocessor`` (if any) is swapped for the image one.
+    """
     from mmengine.runner import Runner
     from mmpretrain.registry import MODELS
 
     from vicmae_mm.utils.feature_probe import (extract_features,
                                                probe_features)
-    prep = model.data_preprocessor
+    prep = getattr(model, 'data_preprocessor', None)
+    device = next(iter(model.state_dict().values())).device
     model.data_preprocessor = MODELS.build(  # cv2 images are BGR
         dict(type='ClsDataPreprocessor', mean=[123.675, 116.28, 103.53],
-             std=[58.395, 57.12, 57.375], to_rgb=True)).to(
-                 next(model.parameters()).device)
+             std=[58.395, 57.12, 57.375], to_rgb=True)).to(device)
     feats = {}
     try:
         for split in ('train', 'val'):
@@ -238,13 +282,24 @@ def run_variant(args: argparse.Namespace, variant: str, seed: int,
             out[key] = float(hub.get_scalar(f'train/{key}').current())
         out['checkpoint'] = osp.join(cfg.work_dir, f'iter_{runner.iter}.pth')
     out['train_s'] = time.time() - start
+    model.neck.mode = args.pool  # TokenPoolNeck: same probe for all
     out.update(probe(model, data_root, cfg.model.backbone.img_size))
+    return out
+
+
+def run_baseline(args: argparse.Namespace, kind: str,
+                 data_root: str) -> Dict:
+    """The probe on encoder-free features (same images and resolution)."""
+    cfg = runner_cfg(args, 'random', 0, data_root)
+    out = dict(variant=kind, seed=None, iters=0, train_s=0.)
+    out.update(probe(PixelFeatures(kind), data_root,
+                     cfg.model.backbone.img_size))
     return out
 
 
 def summarise(results: List[Dict]) -> Dict[str, Dict]:
     table = {}
-    for v in VARIANTS:
+    for v in VARIANTS + BASELINES:
         rows = [r for r in results if r['variant'] == v]
         if not rows:
             continue
@@ -267,31 +322,33 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
     import vicmae_mm  # noqa: F401
     init_default_scope('mmpretrain')
     data_root = make_data(args)
+    start = time.time()
     results = [run_variant(args, v, s, data_root) for s in args.seeds
                for v in args.variants]
-    table = summarise(results)
-    names = dict(random='random init', mae='MAE-only (w_c = 0)',
-                 vicmae='ViC-MAE')
+    baselines = [] if args.no_baselines else [
+        run_baseline(args, b, data_root) for b in BASELINES]
+    table = summarise(results + baselines)
     print(f'\nlearning check: {args.iters} iterations x '
           f'{args.batch_size * args.num_pairs} pairs, seeds {args.seeds}, '
-          f'data {data_root}')
+          f'probe {args.pool} pooling, data {data_root}, '
+          f'{time.time() - start:.0f} s')
     print('| variant | k-NN top-1 % | logreg top-1 % | final raw recon | '
           'final raw contrast | train s |\n|---|---|---|---|---|---|')
     for v, t in table.items():
-        print(f'| {names[v]} | {t["knn_top1"]:.1f} ± {t["knn_top1_sd"]:.1f} '
+        print(f'| {NAMES[v]} | {t["knn_top1"]:.1f} ± {t["knn_top1_sd"]:.1f} '
               f'| {t["logreg_top1"]:.1f} ± {t["logreg_top1_sd"]:.1f} | '
               f'{t.get("raw_recon", float("nan")):.3f} | '
               f'{t.get("raw_contrast", float("nan")):.3f} | '
               f'{t["train_s"]:.0f} |')
-    if len(table) == 3:
+    if all(v in table for v in VARIANTS):
         for key in ('knn_top1', 'logreg_top1'):
             a, b, c = (table[v][key] for v in ('vicmae', 'mae', 'random'))
             print(f'{key}: ViC-MAE > MAE-only > random init: '
                   f'{"yes" if a > b > c else "NO"} ({a:.1f}, {b:.1f}, '
                   f'{c:.1f})')
     res = dict(iters=args.iters, pairs_per_iter=args.batch_size *
-               args.num_pairs, seeds=args.seeds, table=table,
-               runs=results)
+               args.num_pairs, seeds=args.seeds, pool=args.pool, table=table,
+               runs=results, baselines=baselines)
     print(json.dumps(res))
     return res
 

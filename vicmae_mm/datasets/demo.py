@@ -46,14 +46,16 @@ def _texture(rng: np.random.Generator, size: int, c0: np.ndarray,
 def _colours(rng: np.random.Generator) -> Tuple[np.ndarray, ...]:
     """Background and object colour pairs, random per instance.
 
-    The object's mean colour is at least 120 (RGB distance) from the
-    background's, and each texture spans a limited range around its mean,
-    so the silhouette (the class) is visible whatever the colours.
+    Hues are random; the object is always the brighter one (grey level at
+    least 60 above the background's, RGB distance at least 120), so the
+    silhouette's contrast polarity is not a random sign that a linear probe
+    of pixels would have to undo. Each texture spans a limited range
+    around its mean colour.
     """
-    bg = rng.uniform(0, 255, 3)
+    grey = np.array([0.114, 0.587, 0.299])  # BGR weights
     while True:
-        obj = rng.uniform(0, 255, 3)
-        if np.linalg.norm(obj - bg) >= 120:
+        bg, obj = sorted(rng.uniform(0, 255, (2, 3)), key=lambda c: c @ grey)
+        if (obj - bg) @ grey >= 60 and np.linalg.norm(obj - bg) >= 120:
             break
     spread = [rng.uniform(-1, 1, 3) * rng.uniform(15, 45) for _ in range(2)]
     return bg - spread[0], bg + spread[0], obj - spread[1], obj + spread[1]
