@@ -9,6 +9,7 @@ import torch
 from mmpretrain.utils import register_all_modules
 
 import vicmae_mm  # noqa: F401
+from vicmae_mm.utils.feature_probe import PixelFeatures
 
 register_all_modules(init_default_scope=True)
 
@@ -61,11 +62,11 @@ def test_cls_pool_and_no_baselines(tmp_path):
 def test_pixel_features():
     tool = _load_tool()
     x = torch.rand(2, 3, 8, 8)
-    assert tool.PixelFeatures('pixels').extract_feat(x)[0].shape == (2, 192)
-    edges = tool.PixelFeatures('edges').extract_feat(x)[0]
+    assert PixelFeatures('pixels').extract_feat(x)[0].shape == (2, 192)
+    edges = PixelFeatures('edges').extract_feat(x)[0]
     assert edges.shape == (2, 2 * 8 * 7)
     # colour-invariant up to contrast: a constant shift changes nothing
     torch.testing.assert_close(
-        tool.PixelFeatures('edges').extract_feat(x + 0.5)[0], edges)
+        PixelFeatures('edges').extract_feat(x + 0.5)[0], edges)
     with pytest.raises(ValueError, match='kind'):
-        tool.PixelFeatures('hog')
+        PixelFeatures('hog')

@@ -88,9 +88,10 @@ def test_runner_checkpoint_resumes(tmp_path):
 
 
 def test_loader_is_registered_for_local_and_http():
-    assert CheckpointLoader._schemes[''] is load_checkpoint_file
-    assert CheckpointLoader._schemes['https://'].__module__ == \
-        'vicmae_mm.utils.checkpoint'
+    from vicmae_mm.utils.checkpoint import (load_from_safe_http,
+                                            load_from_safe_local)
+    assert CheckpointLoader._schemes[''] is load_from_safe_local
+    assert CheckpointLoader._schemes['https://'] is load_from_safe_http
 
 
 def test_malicious_pickle_is_refused(tmp_path, monkeypatch):

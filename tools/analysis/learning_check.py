@@ -36,7 +36,7 @@ import os.path as osp
 import statistics
 import sys
 import time
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence
 
 import torch
 from torch import nn
@@ -49,59 +49,16 @@ BASE_MODEL = osp.join(REPO, 'configs/_base_/models/vicmae_vit-base-p16.py')
 RUNTIME = osp.join(REPO, 'configs/_base_/default_runtime.py')
 
 
-def _shrink(embed: int, depth: int, heads: int, img: int, patch: int,
-            dec: int, dec_depth: int, proj: int) -> dict:
-    return {
-        'model.backbone.arch': dict(_delete_=True, embed_dims=embed,
-                                    num_layers=depth, num_heads=heads,
-                                    feedforward_channels=4 * embed),
-        'model.backbone.img_size': img,
-        'model.backbone.patch_size': patch,
-        'model.recon_head.patch_size': patch,
-        'model.recon_head.decoder.num_patches': (img // patch)**2,
-        'model.recon_head.decoder.patch_size': patch,
-        'model.recon_head.decoder.embed_dim': embed,
-        'model.recon_head.decoder.decoder_embed_dim': dec,
-        'model.recon_head.decoder.decoder_depth': dec_depth,
-        'model.recon_head.decoder.decoder_num_heads': max(1, dec // 16),
-        'model.contrast_head.projector.in_channels': embed,
-        'model.contrast_head.projector.hid_channels': proj,
-        'model.contrast_head.projector.out_channels': proj // 4,
-    }
+from vicmae_mm.utils.model_size import \
+    vicmae_size_options  # noqa: E402
 
-
-DEMO = _shrink(64, 4, 4, 32, 4, 64, 2, 256)  # 0.2 M encoder parameters
-TINY = _shrink(32, 2, 2, 32, 8, 16, 1, 32)
+# 0.2 M encoder parameters: 32 px, patch 4, width 64, depth 4
+DEMO = vicmae_size_options(64, 4, 4, 32, 4, 64, 2, 256, 64)
+TINY = vicmae_size_options(32, 2, 2, 32, 8, 16, 1, 32, 8)
 VARIANTS = ('random', 'mae', 'vicmae')
 BASELINES = ('pixels', 'edges')
 NAMES = dict(random='random init', mae='MAE-only (w_c = 0)', vicmae='ViC-MAE',
              pixels='ref: raw pixels', edges='ref: edge magnitudes')
-
-
-class PixelFeatures(nn.Module):
-    """Encoder-free reference features of the probe images.
-
-    Args:
-        kind (str): ``'pixels'``: the normalised pixels, flattened;
-            ``'edges'``: absolute horizontal and vertical differences of the
-            channel mean (colour-invariant up to contrast), flattened.
-    """
-
-    def __init__(self, kind: str) -> None:
-        super().__init__()
-        if kind not in BASELINES:
-            raise ValueError(f'PixelFeatures: kind must be one of '
-                             f'{BASELINES}, got {kind!r}')
-        self.kind = kind
-        self.register_buffer('anchor', torch.zeros(1))  # device for probe()
-
-    def extract_feat(self, x: torch.Tensor) -> Tuple[torch.Tensor]:
-        """Features (B, D) of images (B, C, H, W)."""
-        if self.kind == 'pixels':
-            return (x.flatten(1), )
-        g = x.mean(1)
-        return (torch.cat([(g[:, :, 1:] - g[:, :, :-1]).abs().flatten(1),
-                           (g[:, 1:] - g[:, :-1]).abs().flatten(1)], 1), )
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -217,41 +174,9 @@ def runner_cfg(args: argparse.Namespace, variant: str, seed: int,
 
 
 def probe(model: torch.nn.Module, data_root: str, img: int) -> Dict:
-    """k-NN / logistic-regression top-1 of frozen features on the images.
-
-    ``model`` needs ``extract_feat`` and parameters or buffers (device);
-    its ``data_preprocessor`` (if any) is swapped for the image one.
-    """
-    from mmengine.runner import Runner
-    from mmpretrain.registry import MODELS
-
-    from vicmae_mm.utils.feature_probe import (extract_features,
-                                               probe_features)
-    prep = getattr(model, 'data_preprocessor', None)
-    device = next(iter(model.state_dict().values())).device
-    model.data_preprocessor = MODELS.build(  # cv2 images are BGR
-        dict(type='ClsDataPreprocessor', mean=[123.675, 116.28, 103.53],
-             std=[58.395, 57.12, 57.375], to_rgb=True)).to(device)
-    feats = {}
-    try:
-        for split in ('train', 'val'):
-            loader = Runner.build_dataloader(dict(
-                batch_size=64, num_workers=0,
-                sampler=dict(type='DefaultSampler', shuffle=False),
-                collate_fn=dict(type='default_collate'),
-                dataset=dict(
-                    type='CustomDataset',
-                    data_root=osp.join(data_root, 'images', split),
-                    pipeline=[dict(type='LoadImageFromFile'),
-                              dict(type='ResizeEdge', scale=img,
-                                   edge='short'),
-                              dict(type='CenterCrop', crop_size=img),
-                              dict(type='PackInputs')])))
-            feats[split] = extract_features(model, loader)
-    finally:
-        model.data_preprocessor = prep
-    return probe_features(feats['train'], feats['val'],
-                          k=min(20, len(feats['train'][0])))
+    """k-NN / logistic-regression top-1 of frozen features on the images."""
+    from vicmae_mm.utils.feature_probe import probe_image_folder
+    return probe_image_folder(model, osp.join(data_root, 'images'), img)
 
 
 def run_variant(args: argparse.Namespace, variant: str, seed: int,
@@ -292,6 +217,7 @@ def run_baseline(args: argparse.Namespace, kind: str,
     """The probe on encoder-free features (same images and resolution)."""
     cfg = runner_cfg(args, 'random', 0, data_root)
     out = dict(variant=kind, seed=None, iters=0, train_s=0.)
+    from vicmae_mm.utils.feature_probe import PixelFeatures
     out.update(probe(PixelFeatures(kind), data_root,
                      cfg.model.backbone.img_size))
     return out

@@ -24,7 +24,8 @@ from typing import Dict, Optional
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
-MEAN, STD = [123.675, 116.28, 103.53], [58.395, 57.12, 57.375]
+from vicmae_mm.utils.feature_probe import IMAGE_MEAN as MEAN
+from vicmae_mm.utils.feature_probe import IMAGE_STD as STD
 
 
 def build_probe_model(checkpoint: str):
@@ -64,44 +65,36 @@ def run_probe(checkpoint: str, images: Optional[str] = None,
     from mmpretrain.registry import MODELS
 
     from vicmae_mm.utils.feature_probe import (extract_features,
-                                               probe_features)
+                                               probe_features,
+                                               probe_image_folder)
     if (images is None) == (videos is None):
         raise ValueError('give exactly one of images / videos')
     init_default_scope('mmpretrain')
     model, size = build_probe_model(checkpoint)
+    if images is not None:
+        return probe_image_folder(model, images, size, batch_size, k)
+    # video list: a few frames per video, their features averaged
+    model.data_preprocessor = MODELS.build(dict(
+        type='mmaction.ActionDataPreprocessor', mean=MEAN, std=STD,
+        format_shape='NCHW'))
+    pipeline = [
+        dict(type='mmaction.DecordInit'),
+        dict(type='mmaction.SampleFrames', clip_len=1, num_clips=frames,
+             test_mode=True),
+        dict(type='mmaction.DecordDecode'),
+        dict(type='mmaction.Resize', scale=(-1, size)),
+        dict(type='mmaction.CenterCrop', crop_size=size),
+        dict(type='mmaction.FormatShape', input_format='NCHW'),
+        dict(type='mmaction.PackActionInputs')
+    ]
     feats = {}
     for split in ('train', 'val'):
-        if images is not None:
-            model.data_preprocessor = MODELS.build(dict(
-                type='ClsDataPreprocessor', mean=MEAN, std=STD,
-                to_rgb=True))
-            pipeline = [dict(type='LoadImageFromFile'),
-                        dict(type='ResizeEdge', scale=size, edge='short'),
-                        dict(type='CenterCrop', crop_size=size),
-                        dict(type='PackInputs')]
-            ds = dict(type='CustomDataset', data_root=images,
-                      data_prefix=split, pipeline=pipeline)
-            loader = _loader(ds, batch_size, 'default_collate')
-        else:
-            model.data_preprocessor = MODELS.build(dict(
-                type='mmaction.ActionDataPreprocessor', mean=MEAN, std=STD,
-                format_shape='NCHW'))
-            pipeline = [
-                dict(type='mmaction.DecordInit'),
-                dict(type='mmaction.SampleFrames', clip_len=1,
-                     num_clips=frames, test_mode=True),
-                dict(type='mmaction.DecordDecode'),
-                dict(type='mmaction.Resize', scale=(-1, size)),
-                dict(type='mmaction.CenterCrop', crop_size=size),
-                dict(type='mmaction.FormatShape', input_format='NCHW'),
-                dict(type='mmaction.PackActionInputs')
-            ]
-            ds = dict(type='mmaction.VideoDataset',
-                      ann_file=osp.join(videos, f'videos_{split}.txt'),
-                      data_prefix=dict(video=osp.join(videos, 'videos')),
-                      pipeline=pipeline, test_mode=True)
-            loader = _loader(ds, batch_size, 'pseudo_collate')
-        feats[split] = extract_features(model, loader)
+        ds = dict(type='mmaction.VideoDataset',
+                  ann_file=osp.join(videos, f'videos_{split}.txt'),
+                  data_prefix=dict(video=osp.join(videos, 'videos')),
+                  pipeline=pipeline, test_mode=True)
+        feats[split] = extract_features(
+            model, _loader(ds, batch_size, 'pseudo_collate'))
     return probe_features(feats['train'], feats['val'], k=k)
 
 

@@ -177,18 +177,33 @@ def load_checkpoint_url(filename: str,
     return checkpoint
 
 
+def load_from_safe_local(filename: str,
+                         map_location: Optional[Any] = None) -> Any:
+    """mmengine scheme loader for local paths (its log calls it by name)."""
+    return load_checkpoint_file(filename, map_location)
+
+
+def load_from_safe_http(filename: str,
+                        map_location: Optional[Any] = None,
+                        model_dir: Optional[str] = None,
+                        progress: bool = False) -> Any:
+    """mmengine scheme loader for ``http(s)://`` URLs."""
+    return load_checkpoint_url(filename, map_location, model_dir, progress)
+
+
 def install_safe_checkpoint_loader() -> None:
     """Make mmengine load local and http(s) checkpoints safely.
 
     Registers :func:`load_checkpoint_file` for the ``''`` (local) scheme and
     :func:`load_checkpoint_url` for ``http://``/``https://`` in
-    ``mmengine.runner.CheckpointLoader``. Idempotent.
+    ``mmengine.runner.CheckpointLoader`` (mmengine logs "Loads checkpoint by
+    safe_local backend"). Idempotent.
     """
     CheckpointLoader.register_scheme(
-        prefixes='', loader=load_checkpoint_file, force=True)
+        prefixes='', loader=load_from_safe_local, force=True)
     CheckpointLoader.register_scheme(
         prefixes=('http://', 'https://'),
-        loader=load_checkpoint_url,
+        loader=load_from_safe_http,
         force=True)
     MMLogger.get_current_instance().debug(
         'vicmae_mm: safe checkpoint loader installed')

@@ -99,3 +99,96 @@ def probe_features(train: Tuple[Tensor, Tensor], test: Tuple[Tensor, Tensor],
     return dict(knn_top1=knn_top1(*train, *test, k=k),
                 logreg_top1=logreg_top1(*train, *test),
                 num_train=len(train[0]), num_test=len(test[0]))
+
+
+#: RGB mean/std of the data preprocessors (cv2 images are converted).
+IMAGE_MEAN = [123.675, 116.28, 103.53]
+IMAGE_STD = [58.395, 57.12, 57.375]
+
+
+def probe_image_folder(model: nn.Module,
+                       root: str,
+                       img_size: int,
+                       batch_size: int = 64,
+                       k: int = 20) -> Dict[str, float]:
+    """Probe ``model``'s frozen features on ``<root>/{train,val}/<class>/``.
+
+    The images are resized (short edge) and centre-cropped to ``img_size``;
+    the model's ``data_preprocessor`` is swapped for an image one for the
+    duration (BGR files -> RGB, the ImageNet mean/std) and restored after.
+
+    Args:
+        model (nn.Module): Has ``extract_feat`` and parameters or buffers.
+        root (str): Folder with ``train/`` and ``val/`` class folders.
+        img_size (int): Probe resolution.
+        batch_size (int): Feature-extraction batch. Defaults to 64.
+        k (int): Neighbours of the k-NN probe (capped at the train size).
+            Defaults to 20.
+
+    Returns:
+        dict: ``knn_top1`` and ``logreg_top1`` in percent.
+    """
+    from mmengine.runner import Runner
+    from mmpretrain.registry import MODELS
+    prep = getattr(model, 'data_preprocessor', None)
+    device = next(iter(model.state_dict().values())).device
+    model.data_preprocessor = MODELS.build(
+        dict(type='ClsDataPreprocessor', mean=IMAGE_MEAN, std=IMAGE_STD,
+             to_rgb=True)).to(device)
+    pipeline = [
+        dict(type='LoadImageFromFile'),
+        dict(type='ResizeEdge', scale=img_size, edge='short'),
+        dict(type='CenterCrop', crop_size=img_size),
+        dict(type='PackInputs')
+    ]
+    feats = {}
+    try:
+        for split in ('train', 'val'):
+            loader = Runner.build_dataloader(
+                dict(
+                    batch_size=batch_size,
+                    num_workers=0,
+                    sampler=dict(type='DefaultSampler', shuffle=False),
+                    collate_fn=dict(type='default_collate'),
+                    dataset=dict(
+                        type='CustomDataset',
+                        data_root=root,
+                        data_prefix=split,
+                        pipeline=pipeline)))
+            feats[split] = extract_features(model, loader)
+    finally:
+        model.data_preprocessor = prep
+    return probe_features(
+        feats['train'], feats['val'], k=min(k, len(feats['train'][0])))
+
+
+class PixelFeatures(nn.Module):
+    """Encoder-free reference features for the probes.
+
+    Args:
+        kind (str): ``'pixels'``: the normalised pixels, flattened;
+            ``'edges'``: absolute horizontal and vertical differences of the
+            channel mean (colour-invariant up to contrast), flattened.
+
+    Example:
+        >>> import torch
+        >>> PixelFeatures('edges').extract_feat(torch.ones(2, 3, 4, 4))[0].shape
+        torch.Size([2, 24])
+    """
+    KINDS = ('pixels', 'edges')
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        if kind not in self.KINDS:
+            raise ValueError(f'PixelFeatures: kind must be one of '
+                             f'{self.KINDS}, got {kind!r}')
+        self.kind = kind
+        self.register_buffer('anchor', torch.zeros(1))  # carries the device
+
+    def extract_feat(self, x: Tensor) -> Tuple[Tensor]:
+        """Features (B, D) of images (B, C, H, W)."""
+        if self.kind == 'pixels':
+            return (x.flatten(1), )
+        g = x.mean(1)
+        return (torch.cat([(g[:, :, 1:] - g[:, :, :-1]).abs().flatten(1),
+                           (g[:, 1:] - g[:, :-1]).abs().flatten(1)], 1), )
