@@ -18,6 +18,13 @@
 #       --cfg-options train_dataloader.batch_size=256
 # (with `num_pairs` K > 1 a GPU sees batch_size x K pairs, which the scaling
 # does not know: pick batch_size so that batch_size x K is the pair batch).
+# Memory: a pair is two frames with 98 visible tokens each, so 512 pairs per
+# GPU is about 4x the encoder tokens of mmpretrain's MAE at 512 images; a
+# CPU estimate of the saved activations (~170 MB per pair in bf16) says it
+# may not fit 80 GB. If it does not, use 16 GPUs x 256 (same batch 4096):
+#   tools/dist_train.sh ... 8 --cfg-options train_dataloader.batch_size=256
+# on two nodes. Gradient accumulation would shrink the InfoNCE negatives and
+# the BatchNorm batch, so it is not the same recipe.
 _base_ = [
     './_base_/models/vicmae_vit-base-p16.py',
     './_base_/datasets/k400_frame_pairs.py',

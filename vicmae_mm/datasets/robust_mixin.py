@@ -99,8 +99,9 @@ class RobustDatasetMixin:
         """Return 'missing' / 'empty' for an unusable source, else None."""
         if not osp.exists(path):
             return 'missing'
-        if osp.isdir(path):
-            return None if os.listdir(path) else 'empty'
+        if osp.isdir(path):  # first entry only: no listing per sample
+            with os.scandir(path) as entries:
+                return None if next(entries, None) is not None else 'empty'
         return None if osp.getsize(path) > 0 else 'empty'
 
     def record_event(self, reason: str, path: str, detail: str = '') -> None:

@@ -42,7 +42,8 @@ def extract_features(model: nn.Module, dataloader) -> Tuple[Tensor, Tensor]:
             f = f[:, 1:].mean(1)
         elif f.dim() == 4:  # (B, C, H, W)
             f = f.mean((2, 3))
-        feats.append(f.reshape(-1, views, f.shape[-1]).mean(1).float())
+        # the probes run on the CPU (labels are CPU tensors)
+        feats.append(f.reshape(-1, views, f.shape[-1]).mean(1).float().cpu())
         for s in data['data_samples']:
             lab = s.gt_label if 'gt_label' in s else s.gt_labels.item
             labels.append(int(lab.reshape(-1)[0]))

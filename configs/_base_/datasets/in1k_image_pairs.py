@@ -36,6 +36,9 @@ train_dataloader = dict(
     batch_size=64,
     num_workers=8,
     persistent_workers=True,
+    # equal batches on every rank (the contrastive gather needs them) and
+    # no size-1 batch for the projector BatchNorm
+    drop_last=True,
     pin_memory=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='repeat_default_collate'),

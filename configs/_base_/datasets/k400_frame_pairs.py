@@ -5,8 +5,12 @@
 #       --out-list data/kinetics400/kinetics400_train_list_rawframes.txt
 # Raw videos instead: k400_video_frame_pairs.py. Frames are RGB (mmaction's
 # RawFrameDecode decodes to RGB), hence to_rgb=False below.
-# Gap: 0.5-1.5 s (frames 30 fps apart unless extracted with --frame-step s:
-# then set default_fps=30/s). Effective batch = batch_size * num_pairs.
+# Gap: 0.5-1.5 s, converted to frames with default_fps (the raw-frame list
+# holds no fps): 30 fps unless extracted with --frame-step s (then set
+# default_fps=30/s). Kinetics mixes 15-60 fps videos, so for those the gap
+# in seconds is only nominal; use the video-list variant (which reads each
+# video's fps) where the exact gap matters. Effective batch = batch_size *
+# num_pairs.
 dataset_type = 'FramePairRawframeDataset'
 data_root = 'data/kinetics400/'
 crop_size = 224
@@ -44,6 +48,9 @@ train_dataloader = dict(
     batch_size=64,
     num_workers=10,
     persistent_workers=True,
+    # equal batches on every rank (the contrastive gather needs them) and
+    # no size-1 batch for the projector BatchNorm
+    drop_last=True,
     pin_memory=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='repeat_default_collate'),

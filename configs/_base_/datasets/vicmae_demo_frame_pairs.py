@@ -34,6 +34,9 @@ train_dataloader = dict(
     batch_size=8,
     num_workers=2,
     persistent_workers=True,
+    # equal batches on every rank (the contrastive gather needs them) and
+    # no size-1 batch for the projector BatchNorm
+    drop_last=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='repeat_default_collate'),
     dataset=dict(

@@ -16,6 +16,9 @@ optim_wrapper = dict(
         betas=(0.9, 0.95),
         weight_decay=0.05),
     paramwise_cfg=dict(
+        # every norm layer (the encoder/decoder LayerNorms and the
+        # projector's BatchNorms) without weight decay
+        norm_decay_mult=0.0,
         custom_keys={
             'ln': dict(decay_mult=0.0),
             'bias': dict(decay_mult=0.0),

@@ -52,6 +52,13 @@ def _worker(rank, init_file, out_dir):
         dist.all_reduce(loss)
         dist.all_reduce(gw)
         results.append(dict(loss=loss / W, gx=gx, gw=gw / W))  # DDP mean
+    # unequal local batches are refused with the sizes, not a hang
+    from vicmae_mm.models.utils import gather_with_grad
+    try:
+        gather_with_grad(torch.zeros(rank + 1, 2))
+        results.append('no error')
+    except ValueError as err:
+        results.append(str(err))
     torch.save(results, os.path.join(out_dir, f'rank{rank}.pt'))
     dist.destroy_process_group()
 
@@ -72,3 +79,5 @@ def test_two_process_gloo_equals_single_process(tmp_path):
             torch.testing.assert_close(got['gw'], gw)
             torch.testing.assert_close(got['gx'] / W,
                                        gx[r * B:(r + 1) * B])
+    for r in range(W):
+        assert 'same batch size, got [1, 2]' in ranks[r][-1]

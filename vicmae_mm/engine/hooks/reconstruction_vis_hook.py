@@ -4,6 +4,7 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
+from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
 from mmpretrain.utils import get_ori_model
@@ -172,13 +173,19 @@ class ReconstructionVisHook(Hook):
                          outputs: Optional[dict] = None) -> None:
         """Draw the picture when the iteration count is a multiple."""
         if data_batch is None or not self.every_n_train_iters(
-                runner, self.interval):
+                runner, self.interval) or not is_main_process():
             return
         model = get_ori_model(runner.model)
         device = [torch.cuda.current_device()
                   ] if torch.cuda.is_available() else []
+        # only the first sample is drawn: preprocess just that one
+        first = {
+            key: [v[:1] for v in value] if key == 'inputs'
+            and isinstance(value, list) else value[:1]
+            for key, value in data_batch.items()
+        }
         with torch.random.fork_rng(devices=device):
-            data = model.data_preprocessor(data_batch, False)
+            data = model.data_preprocessor(first, False)
             inputs = data['inputs']
             frames = ([f[:1] for f in inputs] if isinstance(inputs, list)
                       else list(inputs[:1].unbind(1)))

@@ -95,13 +95,20 @@ class ViCMAE(BaseSelfSupervisor):
             (weighted) and the logged ``raw_recon``, ``raw_contrast`` and
             ``contrast_weight`` (the weight actually used).
         """
-        recon_losses, pooled = [], []
-        for frame in split_frames(inputs):  # independent mask per frame
-            latent, mask, ids_restore = self.backbone(frame)
-            pred = self.recon_head(latent, ids_restore)
-            recon_losses.append(self.recon_head.loss(pred, frame, mask))
-            pooled.append(self.neck((latent, ))[0])  # visible tokens pooled
-        raw_recon = torch.stack(recon_losses).mean()
+        frames = split_frames(inputs)  # T x (B, C, H, W)
+        B = frames[0].shape[0]
+        # All frames in one (T*B) batch: masks are drawn per sample, so each
+        # frame still gets its own independent mask, and the encoder and
+        # decoder (LayerNorm only) treat samples independently.
+        x = torch.cat(frames)
+        latent, mask, ids_restore = self.backbone(x)
+        pred = self.recon_head(latent, ids_restore)
+        # every frame has the same number of masked patches, so the masked
+        # mean over the T*B samples is the mean of the T per-frame losses
+        raw_recon = self.recon_head.loss(pred, x, mask)
+        # visible tokens pooled, back to T x (B, C) for the per-frame
+        # projector (BatchNorm statistics per frame)
+        pooled = list(self.neck((latent, ))[0].split(B))
         raw_contrast = self.contrast_head.loss(pooled)
         w_c = float(self.contrast_weight)
         return dict(

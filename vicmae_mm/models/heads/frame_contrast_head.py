@@ -13,6 +13,10 @@ class FrameContrastHead(BaseModule):
 
     The projector (and the predictor, if any) is called once per frame, so
     BatchNorm statistics are computed per frame, as in the authors' code.
+    With the configs' ``norm_cfg=dict(type='SyncBN')`` those statistics are
+    over the frame's *global* batch (the authors' plain BN uses the per-GPU
+    batch); ``norm_cfg=dict(type='BN1d')`` restores per-GPU statistics and
+    saves the SyncBN all-reduces.
 
     Args:
         projector (dict): Config of the projector, normally mmpretrain's

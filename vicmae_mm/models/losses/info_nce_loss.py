@@ -65,10 +65,14 @@ class InfoNCELoss(BaseModule):
         B, T, D = z.shape
         if T < 2:
             raise ValueError(f'InfoNCELoss needs T >= 2 frames, got {T}')
-        z = F.normalize(z, dim=-1)
-        z_all = gather_with_grad(z)  # (N, T, D), local rows at rank * B
-        anchors = z.reshape(B * T, D)
-        logits = anchors @ z_all.reshape(-1, D).t() / self.temperature
+        # fp32 even under bf16 autocast: logits up to 1 / temperature would
+        # otherwise carry errors of a few hundredths
+        with torch.autocast(device_type=z.device.type, enabled=False):
+            z = F.normalize(
+                z.to(torch.promote_types(z.dtype, torch.float32)), dim=-1)
+            z_all = gather_with_grad(z)  # (N, T, D), local rows at rank * B
+            anchors = z.reshape(B * T, D)
+            logits = anchors @ z_all.reshape(-1, D).t() / self.temperature
         # (B*T, N*T); column c is frame c % T of video c // T
         cols = torch.arange(logits.shape[1], device=z.device)
         video = torch.arange(B, device=z.device) + get_rank() * B

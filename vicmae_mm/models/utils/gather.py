@@ -42,7 +42,8 @@ class AllGatherWithGrad(torch.autograd.Function):
 def gather_with_grad(x: torch.Tensor) -> torch.Tensor:
     """Concatenate ``x`` of every process along dim 0, keeping the gradient.
 
-    Every process must pass the same shape (use ``drop_last`` samplers).
+    Every process must pass the same shape: the train dataloaders use
+    ``drop_last=True``; a mismatch raises a ``ValueError`` naming the sizes.
     Outside a distributed run this is the identity.
 
     Args:
@@ -59,4 +60,12 @@ def gather_with_grad(x: torch.Tensor) -> torch.Tensor:
     """
     if get_world_size() == 1:
         return x
+    sizes = [torch.zeros(1, dtype=torch.long, device=x.device)
+             for _ in range(get_world_size())]
+    torch_dist.all_gather(sizes, x.new_tensor([x.shape[0]], dtype=torch.long))
+    if len({int(s) for s in sizes}) > 1:
+        raise ValueError(
+            'gather_with_grad: every process must contribute the same batch '
+            f'size, got {[int(s) for s in sizes]} (mixed `num_pairs` '
+            'across sources, or an uneven last batch: set drop_last=True)')
     return torch.cat(AllGatherWithGrad.apply(x), dim=0)
