@@ -202,8 +202,19 @@ def test_compile_switch_with_paramwise_cfg():
     cfg = Config.fromfile(osp.join(CFG_DIR, 'vicmae_vit-t16_demo.py'))
     assert cfg.compile is False  # the documented switch
     cfg.merge_from_dict(TINY)
-    optim = build_optim_wrapper(MODELS.build(cfg.model), cfg.optim_wrapper)
+    built = MODELS.build(cfg.model)
+    optim = build_optim_wrapper(built, cfg.optim_wrapper)
     groups = optim.optimizer.param_groups
     assert cfg.optim_wrapper.paramwise_cfg.custom_keys
     assert all(type(g) is dict for g in groups)
     assert {g['weight_decay'] for g in groups} == {0.0, 0.05}
+    # no weight decay on any norm (encoder LayerNorms, projector BatchNorms,
+    # biases, tokens); the Linear weights decay
+    by_id = {id(p): g['weight_decay'] for g in optim.optimizer.param_groups
+             for p in g['params']}
+    decay_of = {n: by_id[id(p)] for n, p in built.named_parameters()
+                if id(p) in by_id}
+    assert decay_of['contrast_head.projector.bn0.weight'] == 0.0
+    assert decay_of['backbone.layers.0.ln1.weight'] == 0.0
+    assert decay_of['contrast_head.projector.fc0.weight'] == 0.05
+    assert decay_of['backbone.layers.0.attn.qkv.weight'] == 0.05
