@@ -13,7 +13,7 @@ from .version import __version__, version_info
 check_versions()
 
 from . import datasets, engine, models  # noqa: E402,F401  (registration)
-from .utils.checkpoint import install_safe_checkpoint_loader  # noqa: E402
+from .checkpoint import install_safe_checkpoint_loader  # noqa: E402
 
 install_safe_checkpoint_loader()
 

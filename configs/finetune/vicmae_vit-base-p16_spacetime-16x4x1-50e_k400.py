@@ -4,7 +4,7 @@
 #   python tools/model_converters/vicmae_to_mmaction.py CKPT OUT \
 #       --route spacetime --num-frames 16
 # (Conv3d-inflated patch embedding, spatial position embedding repeated over
-# time and learnable, cls token dropped: see vicmae_mm/utils/convert_video.py)
+# time and learnable, cls token dropped: see vicmae_mm/converters/to_mmaction.py)
 # Set model.backbone.init_cfg.checkpoint=OUT. Test: 7 clips x 3 crops.
 _base_ = ['./_base_/k400_16x4.py', './_base_/mmaction_runtime.py']
 

@@ -13,8 +13,8 @@ from mmengine.runner import Runner
 
 import vicmae_mm  # noqa: F401
 from vicmae_mm.datasets.demo import make_demo_dataset
-from vicmae_mm.utils.convert import vicmae_to_mmpretrain
-from vicmae_mm.utils.convert_video import save_converted, vicmae_to_mmaction
+from vicmae_mm.converters import (save_converted, vicmae_to_mmaction,
+                                  vicmae_to_mmpretrain)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CFG_DIR = osp.join(ROOT, 'configs', 'finetune')

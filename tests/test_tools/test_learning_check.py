@@ -9,7 +9,7 @@ import torch
 from mmpretrain.utils import register_all_modules
 
 import vicmae_mm  # noqa: F401
-from vicmae_mm.utils.feature_probe import PixelFeatures
+from vicmae_mm.evaluation.feature_probe import PixelFeatures
 
 register_all_modules(init_default_scope=True)
 

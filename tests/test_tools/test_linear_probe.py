@@ -7,7 +7,7 @@ from mmengine.registry import init_default_scope
 
 import vicmae_mm  # noqa: F401
 from vicmae_mm.datasets.demo import make_demo_dataset
-from vicmae_mm.utils.feature_probe import knn_top1, logreg_top1
+from vicmae_mm.evaluation.feature_probe import knn_top1, logreg_top1
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

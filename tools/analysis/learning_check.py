@@ -14,7 +14,7 @@ cosine), for the same number of iterations and seed:
 then probes the frozen pooled features (``ViCMAE.extract_feat``: the
 neck's pooling of all patch tokens, ``--pool mean`` by default, or the CLS
 token) on the held-out labelled demo images with
-:mod:`vicmae_mm.utils.feature_probe` (k-NN and logistic regression, fitted
+:mod:`vicmae_mm.evaluation.feature_probe` (k-NN and logistic regression, fitted
 on ``images/train``, evaluated on ``images/val``). The same probe on two
 encoder-free references tells whether the data allows the task at all:
 ``pixels`` (the normalised probe-resolution pixels) and ``edges``
@@ -175,7 +175,7 @@ def runner_cfg(args: argparse.Namespace, variant: str, seed: int,
 
 def probe(model: torch.nn.Module, data_root: str, img: int) -> Dict:
     """k-NN / logistic-regression top-1 of frozen features on the images."""
-    from vicmae_mm.utils.feature_probe import probe_image_folder
+    from vicmae_mm.evaluation.feature_probe import probe_image_folder
     return probe_image_folder(model, osp.join(data_root, 'images'), img)
 
 
@@ -217,7 +217,7 @@ def run_baseline(args: argparse.Namespace, kind: str,
     """The probe on encoder-free features (same images and resolution)."""
     cfg = runner_cfg(args, 'random', 0, data_root)
     out = dict(variant=kind, seed=None, iters=0, train_s=0.)
-    from vicmae_mm.utils.feature_probe import PixelFeatures
+    from vicmae_mm.evaluation.feature_probe import PixelFeatures
     out.update(probe(PixelFeatures(kind), data_root,
                      cfg.model.backbone.img_size))
     return out

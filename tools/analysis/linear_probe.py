@@ -24,8 +24,8 @@ from typing import Dict, Optional
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
-from vicmae_mm.utils.feature_probe import IMAGE_MEAN as MEAN
-from vicmae_mm.utils.feature_probe import IMAGE_STD as STD
+from vicmae_mm.evaluation.feature_probe import IMAGE_MEAN as MEAN
+from vicmae_mm.evaluation.feature_probe import IMAGE_STD as STD
 
 
 def build_probe_model(checkpoint: str):
@@ -33,7 +33,7 @@ def build_probe_model(checkpoint: str):
     import vicmae_mm  # noqa: F401
     from mmpretrain.registry import MODELS
 
-    from vicmae_mm.utils.convert import (describe_vit, load_state_dict_file,
+    from vicmae_mm.converters import (describe_vit, load_state_dict_file,
                                          vicmae_to_mmpretrain)
     sd, meta = vicmae_to_mmpretrain(load_state_dict_file(checkpoint))
     info = describe_vit({k[9:]: v for k, v in sd.items()})
@@ -64,7 +64,7 @@ def run_probe(checkpoint: str, images: Optional[str] = None,
     """Probe a checkpoint on an image folder or a video list (see module)."""
     from mmpretrain.registry import MODELS
 
-    from vicmae_mm.utils.feature_probe import (extract_features,
+    from vicmae_mm.evaluation.feature_probe import (extract_features,
                                                probe_features,
                                                probe_image_folder)
     if (images is None) == (videos is None):

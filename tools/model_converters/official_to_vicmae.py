@@ -17,11 +17,10 @@ Example::
 import argparse
 import sys
 
-from vicmae_mm.utils.convert import (check_arch, encoder_state_dict,
-                                     load_state_dict_file,
-                                     vicmae_to_mmpretrain)
-from vicmae_mm.utils.convert_official import official_to_vicmae
-from vicmae_mm.utils.convert_video import save_converted, vicmae_to_mmaction
+from vicmae_mm.converters import (check_arch, encoder_state_dict,
+                                  load_state_dict_file, official_to_vicmae,
+                                  save_converted, vicmae_to_mmaction,
+                                  vicmae_to_mmpretrain)
 
 
 def parse_args(argv=None):

@@ -13,7 +13,7 @@ Routes:
   ``pos_embed`` (``use_learnable_pos_emb=True``), qkv bias is split into
   ``q_bias``/``v_bias`` (exact), the final norm initialises ``fc_norm`` and
   the cls token is dropped (the one approximation). Details in
-  ``vicmae_mm/utils/convert_video.py``.
+  ``vicmae_mm/converters/to_mmaction.py``.
 
 Output: ``{'state_dict': {'backbone.*': ...}, 'meta': {...}}`` for
 ``load_from`` or ``init_cfg=dict(type='Pretrained', prefix='backbone.')``.
@@ -25,8 +25,8 @@ Example::
 """
 import argparse
 
-from vicmae_mm.utils.convert import load_state_dict_file
-from vicmae_mm.utils.convert_video import save_converted, vicmae_to_mmaction
+from vicmae_mm.converters import (load_state_dict_file, save_converted,
+                                  vicmae_to_mmaction)
 
 
 def parse_args(argv=None):

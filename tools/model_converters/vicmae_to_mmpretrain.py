@@ -15,8 +15,8 @@ Example::
 """
 import argparse
 
-from vicmae_mm.utils.convert import load_state_dict_file, vicmae_to_mmpretrain
-from vicmae_mm.utils.convert_video import save_converted
+from vicmae_mm.converters import (load_state_dict_file, save_converted,
+                                  vicmae_to_mmpretrain)
 
 
 def parse_args(argv=None):

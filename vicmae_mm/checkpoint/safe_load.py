@@ -103,7 +103,7 @@ def _refusal(source: str, err: Exception) -> UnsafeCheckpointError:
         'arrays/dtypes); this file references something else, which could '
         'run code on load. If you trust the file, load it on purpose with '
         f'{TRUST_ENV_VAR}=1 in the environment (or '
-        'vicmae_mm.utils.load_checkpoint_file(path, trusted=True)).')
+        'vicmae_mm.checkpoint.load_checkpoint_file(path, trusted=True)).')
 
 
 def load_checkpoint_file(filename: str,

@@ -10,12 +10,10 @@ import torch
 from mmengine.registry import init_default_scope
 
 import vicmae_mm  # noqa: F401
-from vicmae_mm.utils.convert import (check_arch, describe_vit,
-                                     load_state_dict_file,
-                                     vicmae_to_mmpretrain)
-from vicmae_mm.utils.convert_official import (official_to_vicmae,
-                                              vicmae_to_official)
-from vicmae_mm.utils.convert_video import save_converted, vicmae_to_mmaction
+from vicmae_mm.converters import (check_arch, describe_vit,
+                                  load_state_dict_file, official_to_vicmae,
+                                  save_converted, vicmae_to_mmaction,
+                                  vicmae_to_mmpretrain, vicmae_to_official)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 ARCH = dict(embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=64)

@@ -9,7 +9,7 @@ used in both directions, so a conversion there and back is the identity.
 import re
 from typing import Dict, List, Tuple
 
-from .convert import StateDict
+from .state_dict import StateDict
 
 _W = ('weight', 'bias')
 _BN = ('weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked')

@@ -36,8 +36,9 @@ from typing import Optional, Tuple
 
 import torch
 
-from .convert import (StateDict, check_arch, encoder_state_dict,
-                      resize_encoder_pos_embed, vicmae_to_mmpretrain)
+from .state_dict import (StateDict, check_arch, encoder_state_dict,
+                         resize_encoder_pos_embed)
+from .to_mmpretrain import vicmae_to_mmpretrain
 
 _RENAMES = [
     (r'^layers\.(\d+)\.', r'blocks.\1.'),
@@ -143,18 +144,3 @@ def vicmae_to_mmaction(state_dict: StateDict,
                 img_size=grid * info['patch_size'], num_frames=num_frames,
                 tubelet_size=tubelet_size, dropped_keys=dropped)
     return {'backbone.' + k: v for k, v in bb.items()}, meta
-
-
-def save_converted(state_dict: StateDict, meta: dict, path: str) -> None:
-    """Write ``{'state_dict': ..., 'meta': ...}`` of plain tensors.
-
-    The file loads with ``torch.load(..., weights_only=True)``.
-
-    Args:
-        state_dict (dict[str, Tensor]): Converted weights.
-        meta (dict): Plain-Python metadata.
-        path (str): Output file.
-    """
-    import os
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    torch.save(dict(state_dict=dict(state_dict), meta=dict(meta)), path)

@@ -13,8 +13,8 @@ from mmengine.runner.checkpoint import CheckpointLoader
 from torch.utils.data import Dataset
 
 import vicmae_mm  # noqa: F401  (installs the loader)
-from vicmae_mm.utils import (TRUST_ENV_VAR, UnsafeCheckpointError,
-                             load_checkpoint_file)
+from vicmae_mm.checkpoint import (TRUST_ENV_VAR, UnsafeCheckpointError,
+                                  load_checkpoint_file)
 
 
 class _ToyModel(BaseModel):
@@ -88,8 +88,8 @@ def test_runner_checkpoint_resumes(tmp_path):
 
 
 def test_loader_is_registered_for_local_and_http():
-    from vicmae_mm.utils.checkpoint import (load_from_safe_http,
-                                            load_from_safe_local)
+    from vicmae_mm.checkpoint.safe_load import (load_from_safe_http,
+                                                load_from_safe_local)
     assert CheckpointLoader._schemes[''] is load_from_safe_local
     assert CheckpointLoader._schemes['https://'] is load_from_safe_http
 

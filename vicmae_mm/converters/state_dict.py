@@ -1,16 +1,10 @@
 # Copyright (c) vicmae_mm contributors. All rights reserved.
-"""Weight conversion from ViC-MAE checkpoints to mmpretrain / mmaction2.
-
-The pretraining model ``ViCMAE`` keeps its encoder under ``backbone.`` with
-exactly the key layout of mmpretrain's ``VisionTransformer``, so the
-image-classification and per-frame video (route 1) transfers are a prefix
-selection. The space-time video model (route 2, mmaction2's VideoMAE-style
-``VisionTransformer`` with ``tubelet_size=1``) needs a key mapping, see
-:func:`mmpretrain_vit_to_mmaction_vit`.
+"""State-dict helpers shared by the converters: load, unwrap, describe, save.
 
 Every function here works on plain ``{name: Tensor}`` dicts, so the command
 line tools in ``tools/model_converters/`` stay thin.
 """
+import os
 import os.path as osp
 import re
 from typing import Dict, Optional, Tuple
@@ -35,7 +29,7 @@ def load_state_dict_file(path: str) -> StateDict:
     """Load a checkpoint file and return its flat state dict.
 
     The project's safe loader
-    (:func:`vicmae_mm.utils.checkpoint.load_checkpoint_file`) is used, so
+    (:func:`vicmae_mm.checkpoint.load_checkpoint_file`) is used, so
     nothing in the file can run code. Wrappers ``{'state_dict': ...}``
     (mmengine) and ``{'model': ...}`` (the authors' code) are unwrapped and
     a DDP ``module.`` prefix is removed.
@@ -55,7 +49,7 @@ def load_state_dict_file(path: str) -> StateDict:
         raise ValueError(f'{path} is not a loadable PyTorch checkpoint: it '
                          f'is neither a torch zip archive nor a pickle '
                          f'(starts with {magic!r})')
-    from .checkpoint import UnsafeCheckpointError, load_checkpoint_file
+    from ..checkpoint import UnsafeCheckpointError, load_checkpoint_file
     try:
         ckpt = load_checkpoint_file(path, map_location='cpu')
     except UnsafeCheckpointError:
@@ -206,38 +200,15 @@ def resize_encoder_pos_embed(encoder: StateDict, img_size: int) -> StateDict:
     return out
 
 
-def vicmae_to_mmpretrain(state_dict: StateDict,
-                         arch: Optional[str] = None,
-                         img_size: Optional[int] = None,
-                         out_prefix: str = 'backbone.'
-                         ) -> Tuple[StateDict, dict]:
-    """Encoder of a ViC-MAE checkpoint as an mmpretrain ViT checkpoint.
+def save_converted(state_dict: StateDict, meta: dict, path: str) -> None:
+    """Write ``{'state_dict': ..., 'meta': ...}`` of plain tensors.
 
-    The keys are unchanged (``VicMAEViT`` = mmpretrain ``VisionTransformer``
-    names), so this loads into ``ImageClassifier`` (``load_from`` or
-    ``init_cfg=dict(type='Pretrained', prefix='backbone.')``) and into
-    mmaction's ``Recognizer2D`` with ``mmpretrain.VisionTransformer``
-    (route 1) with only the new head's keys missing.
+    The file loads with ``torch.load(..., weights_only=True)``.
 
     Args:
-        state_dict (dict[str, Tensor]): Full ViC-MAE or bare encoder dict.
-        arch (str, optional): Expected size, checked. Defaults to None.
-        img_size (int, optional): Resize ``pos_embed`` for this image size.
-            Defaults to None (keep).
-        out_prefix (str): Prefix of the output keys. Defaults to
-            'backbone.'.
-
-    Returns:
-        tuple[dict, dict]: The converted state dict and a ``meta`` dict.
+        state_dict (dict[str, Tensor]): Converted weights.
+        meta (dict): Plain-Python metadata.
+        path (str): Output file.
     """
-    enc = encoder_state_dict(state_dict)
-    info = check_arch(enc, arch)
-    if img_size is not None:
-        enc = resize_encoder_pos_embed(enc, img_size)
-    out = {out_prefix + k: v.clone().contiguous() for k, v in enc.items()}
-    grid = int(round((enc['pos_embed'].shape[1] - 1)**0.5))
-    meta = dict(target='mmpretrain.VisionTransformer', arch=info['arch'],
-                embed_dims=info['embed_dims'], num_layers=info['num_layers'],
-                patch_size=info['patch_size'],
-                img_size=grid * info['patch_size'])
-    return out, meta
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    torch.save(dict(state_dict=dict(state_dict), meta=dict(meta)), path)
