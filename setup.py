@@ -42,6 +42,7 @@ setup(
         'mmaction2>=1.1.0,<1.3.0',
         'decord>=0.6.0',
         'numpy',
+        'scikit-learn',
         # mmengine 0.10.x imports pkg_resources, gone from setuptools>=81.
         'setuptools<81',
     ],
