@@ -113,6 +113,32 @@ def check_loadable(state_dict: StateDict,
                             if ours[k].shape != model[k].shape])
 
 
+def _refusal(res: dict,
+             name: str,
+             backbone: nn.Module,
+             scope: str,
+             info: dict,
+             shown: int = 6) -> str:
+    """The message of a refused conversion: sizes first, then keys."""
+    layers = getattr(backbone, 'layers', getattr(backbone, 'blocks', []))
+    lines = [
+        f'{k}: {summarize_keys(v)}' for k, v in res.items()
+        if v and k != 'mismatched'
+    ]
+    lines += [
+        f'shape mismatch: {k} is {a} here, {b} in the model'
+        for k, a, b in res['mismatched'][:shown]
+    ]
+    if len(res['mismatched']) > shown:
+        lines.append(f'... {len(res["mismatched"]) - shown} more shape '
+                     'mismatches')
+    return (f'the converted weights do not load cleanly into model.backbone '
+            f'of {name} ({type(backbone).__name__}, scope {scope}; '
+            f'{getattr(backbone, "embed_dims", "?")} dims, {len(layers)} '
+            f'layers); the checkpoint holds {info["name"]}: ' +
+            '; '.join(lines))
+
+
 def convert_for_config(state_dict: StateDict,
                        config: Union[str, Config],
                        arch: Optional[str] = None,
@@ -150,18 +176,7 @@ def convert_for_config(state_dict: StateDict,
     res = check_loadable(out, backbone)
     name = config if isinstance(config, str) else config.filename
     if any(res.values()):
-        lines = [
-            f'{k}: {summarize_keys(v)}' for k, v in res.items()
-            if v and k != 'mismatched'
-        ]
-        lines += [
-            f'shape mismatch: {k} is {a} here, {b} in the model'
-            for k, a, b in res['mismatched']
-        ]
-        raise ValueError(
-            f'the converted weights do not load cleanly into model.backbone '
-            f'of {name} ({type(backbone).__name__}, scope {scope}): ' +
-            '; '.join(lines) + f'. The checkpoint holds {info["name"]}.')
+        raise ValueError(_refusal(res, name, backbone, scope, info))
     if 'pos_embed' in dict(backbone.named_buffers()):
         meta['notes'].append(_BUFFER_NOTE)
     given = {k: v for k, v in layout.items() if v is not None}
