@@ -55,7 +55,7 @@ def test_final_norm_layouts(source):
     sd, meta = vicmae_to_mmpretrain(full, final_norm='ln2')
     assert meta['renamed'] == [('ln1.weight', 'ln2.weight'),
                                ('ln1.bias', 'ln2.bias')]
-    assert 'close to, not equal to' in meta['notes'][0]
+    assert 'not the pretraining pooled feature' in meta['notes'][0]
     clf = build_classifier(final_norm=False, out_type='avg_featmap')
     assert missing_unexpected(clf, sd) == (HEAD_KEYS, [])
     torch.testing.assert_close(clf.backbone.ln2.weight,

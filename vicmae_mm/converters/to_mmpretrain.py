@@ -27,8 +27,11 @@ value  final norm in the output                    fits
 ====== =========================================== ======================
 
 With 'ln2' the pretrained norm initialises a norm that sees the mean of
-un-normalised tokens: the classifier input is close to, not equal to,
-ViC-MAE's pooled feature (the mean of normalised tokens).
+un-normalised tokens: the classifier input is a LayerNorm of the mean, not
+ViC-MAE's pooled feature (the mean of normalised tokens), and differs from
+it at the start of fine-tuning (``tools/analysis/transfer_gap.py`` measures
+by how much). 'ln1' with ``out_type='featmap'`` + ``GlobalAveragePooling``
+(``configs/finetune/*-meanpool.py``) is the exact mean-pooled transfer.
 """
 from typing import Optional, Tuple
 
@@ -40,8 +43,9 @@ FINAL_NORMS = ('ln1', 'ln2', 'drop')
 _NOTES = dict(
     ln2='ln2 normalises the mean of the un-normalised patch tokens '
     "(VisionTransformer final_norm=False, out_type='avg_featmap'): the "
-    'pretrained final norm initialises it, so the classifier input is '
-    'close to, not equal to, the pretraining pooled feature',
+    'pretrained final norm initialises it, but the classifier input is not '
+    'the pretraining pooled feature (the mean of normalised tokens); the '
+    'exact mean-pooled layout is ln1 + featmap + GlobalAveragePooling',
     drop='no final norm in the output: the target builds ln2 fresh '
     "(LayerNorm 1/0), as MAE's own fine-tuning does; ln2.* will be "
     'reported missing when the checkpoint is loaded')
