@@ -65,6 +65,14 @@ BUILD_ARGS = {
                    recon_head=TINY_RECON_HEAD,
                    contrast_head=TINY_CONTRAST_HEAD)),
     # models (mmaction)
+    'ClsTokenVideoViT': ('mmaction',
+                         dict(
+                             img_size=32,
+                             patch_size=8,
+                             embed_dims=32,
+                             depth=2,
+                             num_heads=2,
+                             num_frames=2)),
     'ViTRecognizer2D': ('mmaction',
                         dict(
                             backbone=dict(

@@ -12,9 +12,8 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
 import vicmae_mm  # noqa: F401
+from vicmae_mm.converters import convert_for_config, save_converted
 from vicmae_mm.datasets.demo import make_demo_dataset
-from vicmae_mm.converters import (save_converted, vicmae_to_mmaction,
-                                  vicmae_to_mmpretrain)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CFG_DIR = osp.join(ROOT, 'configs', 'finetune')
@@ -38,12 +37,9 @@ def assets(tmp_path_factory):
     enc.init_weights()
     full = {'backbone.' + k: v for k, v in enc.state_dict().items()}
     ckpts = {}
-    for name, (sd, meta) in dict(
-            image=vicmae_to_mmpretrain(full),
-            spacetime=vicmae_to_mmaction(full, 'spacetime',
-                                         num_frames=4)).items():
-        ckpts[name] = str(tmp / f'{name}.pth')
-        save_converted(sd, meta, ckpts[name])
+    for path in DEMOS:  # the layout each config needs, checked
+        ckpts[path] = str(tmp / (osp.basename(path) + '.pth'))
+        save_converted(*convert_for_config(full, path), ckpts[path])
     return data + '/', ckpts, tmp
 
 
@@ -80,8 +76,7 @@ def test_demo_config_trains_and_tests(path, assets):
         'work_dir': str(tmp / osp.basename(path)),
         'train_cfg.max_epochs': 1,
         'default_hooks.checkpoint.interval': 100,
-        'model.backbone.init_cfg.checkpoint':
-        ckpts['spacetime' if 'spacetime' in path else 'image'],
+        'model.backbone.init_cfg.checkpoint': ckpts[path],
     })
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     if video:  # ActionDataPreprocessor needs pseudo_collate (pitfall 4)

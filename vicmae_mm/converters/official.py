@@ -9,6 +9,7 @@ used in both directions, so a conversion there and back is the identity.
 import re
 from typing import Dict, List, Tuple
 
+from .report import iter_tensors
 from .state_dict import StateDict
 
 _W = ('weight', 'bias')
@@ -58,20 +59,20 @@ def _regex(template: str, params: tuple) -> re.Pattern:
     return re.compile(f'^{pat}$')
 
 
-def _rename(state_dict: StateDict, forward: bool
+def _rename(state_dict: StateDict, forward: bool, progress: bool = False
             ) -> Tuple[StateDict, List[str], List[str]]:
     rules = [(_regex(s if forward else d, p), d if forward else s, s
               if forward else d, p) for s, d, p in KEY_RULES]
     out, unknown = {}, []
     blocks: Dict[str, set] = {}
-    for key, val in state_dict.items():
+    for key, val in iter_tensors(state_dict, progress):
         for regex, target, source, params in rules:
             m = regex.match(key)
             if m:
                 out[target.format(**m.groupdict())] = val
                 if m.groupdict().get('i') is not None:
-                    blocks.setdefault(source.split('.{i}')[0],
-                                     set()).add(int(m['i']))
+                    group = source.split('.{i}')[0]
+                    blocks.setdefault(group, set()).add(int(m['i']))
                 break
         else:
             unknown.append(key)
@@ -91,12 +92,13 @@ def _rename(state_dict: StateDict, forward: bool
     return out, sorted(unknown), missing
 
 
-def official_to_vicmae(state_dict: StateDict
+def official_to_vicmae(state_dict: StateDict, progress: bool = False
                        ) -> Tuple[StateDict, List[str], List[str]]:
     """Rename an authors' state dict to the ``vicmae_mm`` layout.
 
     Args:
         state_dict (dict[str, Tensor]): The authors' ``model`` dict.
+        progress (bool): Show a progress bar. Defaults to False.
 
     Returns:
         tuple[dict, list, list]: The renamed state dict, the keys no rule
@@ -106,7 +108,7 @@ def official_to_vicmae(state_dict: StateDict
     if 'backbone.pos_embed' in state_dict:
         raise ValueError('this state dict already has vicmae_mm keys '
                          '(backbone.*); nothing to convert')
-    return _rename(state_dict, forward=True)
+    return _rename(state_dict, forward=True, progress=progress)
 
 
 def vicmae_to_official(state_dict: StateDict

@@ -7,7 +7,7 @@ line tools in ``tools/model_converters/`` stay thin.
 import os
 import os.path as osp
 import re
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional
 
 import torch
 from mmpretrain.models.utils import resize_pos_embed
@@ -118,6 +118,28 @@ def encoder_state_dict(state_dict: StateDict,
             f'{needed}; top-level names: {heads[:12]}). An authors\' '
             'checkpoint (timm keys) goes through official_to_vicmae first.')
     return enc
+
+
+def left_out_counts(state_dict: StateDict,
+                    prefix: str = 'backbone.') -> Dict[str, int]:
+    """Tensors outside the encoder, counted by top-level name.
+
+    Args:
+        state_dict (dict[str, Tensor]): A full ViC-MAE state dict (or a bare
+            encoder, which gives an empty result).
+        prefix (str): Encoder prefix. Defaults to 'backbone.'.
+
+    Returns:
+        dict[str, int]: e.g. ``{'recon_head': 150, 'contrast_head': 16}``.
+    """
+    if not any(k.startswith(prefix) for k in state_dict):
+        return {}
+    counts: Dict[str, int] = {}
+    for key in state_dict:
+        if not key.startswith(prefix):
+            name = key.split('.')[0]
+            counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
 def describe_vit(encoder: StateDict) -> dict:

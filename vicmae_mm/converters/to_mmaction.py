@@ -6,38 +6,45 @@ Route 1 (``'frame'``): mmaction2 ``Recognizer2D`` with
 scores averaged over time (TSN consensus). The keys are mmpretrain's, so
 the transfer is exact and identical to :func:`vicmae_to_mmpretrain`.
 
-Route 2 (``'spacetime'``): mmaction2 ``Recognizer3D`` with mmaction's
-VideoMAE-style ``VisionTransformer`` (joint attention over the tokens of all
-frames). Mapping from mmpretrain names:
+Route 2 (``'spacetime'``): mmaction2 ``Recognizer3D`` with joint attention
+over the tokens of all frames. Two targets:
+
+- ``cls_token=False`` (default): mmaction's own VideoMAE
+  ``VisionTransformer`` (what ``recognition/videomae/*`` configs build):
+  no CLS token, ``fc_norm`` over the mean of un-normalised tokens. The CLS
+  token is dropped and the final norm initialises ``fc_norm``; the result
+  is not the image encoder's feature, even for one frame.
+- ``cls_token=True``: :class:`vicmae_mm.models.ClsTokenVideoViT`, the same
+  backbone plus the CLS token and the per-token final norm (``norm``). For
+  one temporal step (``num_frames == tubelet_size``, static frames) it
+  gives exactly the image encoder's CLS / pooled feature.
+
+Mapping from mmpretrain names (both targets):
 
 - ``patch_embed.projection.weight`` (C, 3, p, p) becomes the Conv3d kernel
-  (C, 3, tubelet, p, p). With ``tubelet_size > 1`` the 2D kernel is split
-  evenly over the tubelet (``w / tubelet`` per time slice) so a static
-  clip gets exactly the image embedding.
+  (C, 3, tubelet, p, p), split evenly over the tubelet (``w / tubelet`` per
+  time slice) so a static clip gets exactly the image embedding. The
+  default ``tubelet_size=2`` is mmaction's.
 - ``layers.i.`` -> ``blocks.i.``, ``ln1/ln2`` -> ``norm1/norm2``,
   ``ffn.`` -> ``mlp.``; ``attn.qkv.bias`` (3C) -> ``attn.q_bias`` (first C)
   and ``attn.v_bias`` (last C). Dropping the k bias is exact: it adds a
   per-query constant to the attention logits, which softmax removes.
-- ``pos_embed`` (1, 1 + N, C): the cls entry is dropped and the spatial
-  embedding is repeated for each of the ``num_frames // tubelet_size``
-  time steps (1, T' * N, C). Use ``use_learnable_pos_emb=True`` in the
-  backbone so it is a trained parameter (no temporal embedding exists).
-- The final norm: ``ln2`` (mean-pool norm) when the source has one, else
-  the final ``ln1`` initialises ``fc_norm``.
-- ``cls_token`` is dropped: mmaction's ViT has none. This is the one
-  approximation of the route: attention no longer sees the cls token,
-  and the output is ``fc_norm(mean(tokens))`` rather than the mean of
-  normalised tokens. For a single frame the result equals mmpretrain's
-  ``VisionTransformer(with_cls_token=False, out_type='avg_featmap',
-  final_norm=False)`` with ``ln2 = fc_norm`` loaded from the same file.
+- ``pos_embed`` (1, 1 + N, C): the spatial part is repeated for each of the
+  ``num_frames // tubelet_size`` time steps (1, T' * N, C). It replaces the
+  target's own embedding on purpose, also mmaction's fixed sinusoidal
+  buffer (``use_learnable_pos_emb=False``): the encoder was trained with
+  this 2-D sin-cos embedding and knows no other. Neither has a temporal
+  component; ``use_learnable_pos_emb=True`` lets fine-tuning learn one.
+  The CLS entry is dropped (``cls_token=False``) or folded into the CLS
+  token (``cls_token=True``: ``cls_token + pos_embed[:, :1]``, exact since
+  that entry is only ever added to the CLS token).
 """
 import re
 from typing import Optional, Tuple
 
-import torch
-
+from .report import iter_tensors
 from .state_dict import (StateDict, check_arch, encoder_state_dict,
-                         resize_encoder_pos_embed)
+                         left_out_counts, resize_encoder_pos_embed)
 from .to_mmpretrain import vicmae_to_mmpretrain
 
 _RENAMES = [
@@ -48,54 +55,106 @@ _RENAMES = [
 ]
 
 
-def mmpretrain_vit_to_mmaction_vit(encoder: StateDict,
-                                   num_frames: int = 16,
-                                   tubelet_size: int = 1
-                                   ) -> Tuple[StateDict, list]:
+def _rename(key: str) -> str:
+    for pat, rep in _RENAMES:
+        key = re.sub(pat, rep, key)
+    return key
+
+
+def mmpretrain_vit_to_mmaction_vit(
+        encoder: StateDict,
+        num_frames: int = 16,
+        tubelet_size: int = 2,
+        cls_token: bool = False,
+        progress: bool = False) -> Tuple[StateDict, dict]:
     """Map mmpretrain ViT encoder keys to mmaction's VideoMAE-style ViT.
 
     Args:
         encoder (dict[str, Tensor]): mmpretrain-style encoder keys.
         num_frames (int): Frames per clip of the target. Defaults to 16.
-        tubelet_size (int): Temporal patch size. Defaults to 1.
+        tubelet_size (int): Temporal patch size. Defaults to 2.
+        cls_token (bool): Keep the CLS token and the per-token final norm
+            (``ClsTokenVideoViT``) instead of dropping the CLS token
+            (mmaction's ``VisionTransformer``). Defaults to False.
+        progress (bool): Show a progress bar. Defaults to False.
 
     Returns:
-        tuple[dict, list]: The mmaction backbone state dict (no prefix) and
-        the source keys that were dropped on purpose (``cls_token`` and the
-        unused final norm).
+        tuple[dict, dict]: The backbone state dict (no prefix; shapes
+        ``pos_embed`` (1, T' * N, C), ``patch_embed.projection.weight``
+        (C, 3, tubelet, p, p)) and a report (``renamed``, ``dropped``,
+        ``reshaped``, ``notes``).
     """
-    if num_frames % tubelet_size:
+    if tubelet_size < 1 or num_frames % tubelet_size:
         raise ValueError(f'num_frames={num_frames} is not a multiple of '
                          f'tubelet_size={tubelet_size}')
-    out, dropped = {}, []
-    fc_norm_src = 'ln2' if 'ln2.weight' in encoder else 'ln1'
-    for key, val in encoder.items():
+    final = 'ln2' if 'ln2.weight' in encoder and not cls_token else 'ln1'
+    if f'{final}.weight' not in encoder:
+        raise ValueError(f"the encoder has no final norm '{final}.*' to "
+                         'initialise the target\'s norm')
+    if cls_token and 'cls_token' not in encoder:
+        raise ValueError('cls_token=True needs a CLS token in the encoder')
+    steps = num_frames // tubelet_size
+    extra = int('cls_token' in encoder)
+    out, renamed, dropped = {}, [], []
+    for key, val in encoder.items():  # views and small ops; copies below
         if key == 'cls_token':
-            dropped.append(key)
-        elif key == 'pos_embed':
-            extra = int('cls_token' in encoder)
-            spatial = val[:, extra:]  # (1, N, C)
-            out[key] = spatial.repeat(1, num_frames // tubelet_size, 1)
+            if cls_token:  # its position entry folded in: (1, 1, C)
+                out[key] = val + encoder['pos_embed'][:, :1]
+            else:
+                dropped.append(key)
+        elif key == 'pos_embed':  # (1, extra + N, C) -> (1, T' * N, C)
+            out[key] = val[:, extra:].repeat(1, steps, 1)
         elif key == 'patch_embed.projection.weight':
             # (C, 3, p, p) -> (C, 3, tubelet, p, p), summing back to w
             out[key] = val.unsqueeze(2).repeat(1, 1, tubelet_size, 1,
                                                1) / tubelet_size
         elif key.startswith(('ln1.', 'ln2.')):
-            if key.startswith(fc_norm_src + '.'):
-                out['fc_norm.' + key.split('.', 1)[1]] = val
+            if key.startswith(final + '.'):
+                new = ('norm.' if cls_token else 'fc_norm.') + key[4:]
+                out[new] = val
+                renamed.append((key, new))
             else:
                 dropped.append(key)
         elif key.endswith('attn.qkv.bias'):
-            base = 'blocks' + key[len('layers'):-len('qkv.bias')]
+            base = _rename(key)[:-len('qkv.bias')]
             dim = val.shape[0] // 3
             out[base + 'q_bias'] = val[:dim]
             out[base + 'v_bias'] = val[2 * dim:]
+            renamed += [(key, base + 'q_bias'), (key, base + 'v_bias')]
         else:
-            new = key
-            for pat, rep in _RENAMES:
-                new = re.sub(pat, rep, new)
-            out[new] = val
-    return {k: v.clone().contiguous() for k, v in out.items()}, dropped
+            out[_rename(key)] = val
+            if _rename(key) != key:
+                renamed.append((key, _rename(key)))
+    c = encoder['pos_embed'].shape[-1]
+    n = encoder['pos_embed'].shape[1] - extra
+    w = encoder['patch_embed.projection.weight'].shape
+    reshaped = [
+        f'pos_embed {tuple(encoder["pos_embed"].shape)} -> (1, {steps * n}, '
+        f'{c}): spatial part repeated over {steps} time steps, CLS entry ' +
+        ('folded into cls_token' if cls_token else 'dropped'),
+        f'patch_embed.projection.weight {tuple(w)} -> '
+        f'{tuple(out["patch_embed.projection.weight"].shape)}: split evenly '
+        f'over a tubelet of {tubelet_size} frame(s)'
+    ]
+    notes = [
+        'the k third of attn.qkv.bias is dropped (exact: softmax '
+        'removes a per-query constant)'
+    ]
+    notes.append(
+        'exact for one temporal step (num_frames == tubelet_size, static '
+        'frames): CLS token and pooled feature equal the image encoder\'s'
+        if cls_token else 'CLS token dropped (mmaction\'s VisionTransformer '
+        'has none) and fc_norm sees the mean of un-normalised tokens: the '
+        'feature differs from the image encoder\'s even for one frame; '
+        'cls_token=True (ClsTokenVideoViT) keeps it exact')
+    report = dict(renamed=renamed,
+                  dropped=dropped,
+                  reshaped=reshaped,
+                  notes=notes)
+    return {
+        k: v.clone().contiguous()
+        for k, v in iter_tensors(out, progress)
+    }, report
 
 
 def vicmae_to_mmaction(state_dict: StateDict,
@@ -103,7 +162,10 @@ def vicmae_to_mmaction(state_dict: StateDict,
                        arch: Optional[str] = None,
                        img_size: Optional[int] = None,
                        num_frames: int = 16,
-                       tubelet_size: int = 1) -> Tuple[StateDict, dict]:
+                       tubelet_size: int = 2,
+                       cls_token: bool = False,
+                       final_norm: str = 'ln1',
+                       progress: bool = False) -> Tuple[StateDict, dict]:
     """Encoder weights of a ViC-MAE checkpoint for an mmaction2 recognizer.
 
     Args:
@@ -116,15 +178,26 @@ def vicmae_to_mmaction(state_dict: StateDict,
             image size. Defaults to None.
         num_frames (int): Frames per clip ('spacetime'). Defaults to 16.
         tubelet_size (int): Temporal patch size ('spacetime'). Defaults
-            to 1.
+            to 2, mmaction's ``VisionTransformer`` default.
+        cls_token (bool): 'spacetime' target: True for
+            ``ClsTokenVideoViT`` (exact), False for mmaction's
+            ``VisionTransformer``. Defaults to False.
+        final_norm (str): 'frame' only: see :func:`vicmae_to_mmpretrain`.
+            Defaults to 'ln1'.
+        progress (bool): Show a progress bar. Defaults to False.
 
     Returns:
         tuple[dict, dict]: State dict with ``backbone.`` keys and ``meta``.
     """
     if route == 'frame':
-        out, meta = vicmae_to_mmpretrain(state_dict, arch, img_size)
+        out, meta = vicmae_to_mmpretrain(state_dict,
+                                         arch,
+                                         img_size,
+                                         final_norm=final_norm,
+                                         progress=progress)
         meta.update(target='mmaction.Recognizer2D+mmpretrain.'
-                    'VisionTransformer', route='frame')
+                    'VisionTransformer',
+                    route='frame')
         return out, meta
     if route != 'spacetime':
         raise ValueError(f"route must be 'frame' or 'spacetime', got "
@@ -134,13 +207,19 @@ def vicmae_to_mmaction(state_dict: StateDict,
     if img_size is not None:
         enc = resize_encoder_pos_embed(enc, img_size)
     grid = int(round((enc['pos_embed'].shape[1] - 1)**0.5))
-    bb, dropped = mmpretrain_vit_to_mmaction_vit(enc, num_frames,
-                                                 tubelet_size)
-    meta = dict(target='mmaction.Recognizer3D+mmaction.VisionTransformer',
-                route='spacetime', arch=info['arch'],
+    bb, report = mmpretrain_vit_to_mmaction_vit(enc, num_frames, tubelet_size,
+                                                cls_token, progress)
+    backbone = 'ClsTokenVideoViT' if cls_token else 'VisionTransformer'
+    meta = dict(target=f'mmaction.Recognizer3D+mmaction.{backbone}',
+                route='spacetime',
+                arch=info['arch'],
                 embed_dims=info['embed_dims'],
                 num_layers=info['num_layers'],
                 patch_size=info['patch_size'],
-                img_size=grid * info['patch_size'], num_frames=num_frames,
-                tubelet_size=tubelet_size, dropped_keys=dropped)
+                img_size=grid * info['patch_size'],
+                num_frames=num_frames,
+                tubelet_size=tubelet_size,
+                cls_token=cls_token,
+                left_out=left_out_counts(state_dict),
+                **report)
     return {'backbone.' + k: v for k, v in bb.items()}, meta
