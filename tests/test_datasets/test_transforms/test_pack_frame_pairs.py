@@ -42,8 +42,12 @@ def test_collate_feeds_the_selfsup_preprocessor():
     assert batch['inputs'][0].shape == (4, 3, 8, 8)
     assert batch['inputs'][0].dtype == torch.uint8
     assert len(batch['data_samples']) == 4
-    pre = MODELS.build(dict(type='SelfSupDataPreprocessor', mean=[0.] * 3,
-                            std=[1.] * 3, to_rgb=False))
+    pre = MODELS.build(
+        dict(
+            type='SelfSupDataPreprocessor',
+            mean=[0.] * 3,
+            std=[1.] * 3,
+            to_rgb=False))
     out = pre(batch)
     # frame 1 of pairs 0, 1, 2 of the first index, then of the second
     assert out['inputs'][1][:, 0, 0, 0].tolist() == [1., 3., 5., 1.]

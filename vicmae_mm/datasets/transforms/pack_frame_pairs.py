@@ -5,8 +5,8 @@ from mmpretrain.datasets.transforms import PackInputs
 from mmpretrain.registry import TRANSFORMS
 
 DEFAULT_META_KEYS = ('sample_idx', 'filename', 'frame_dir', 'img_path',
-                     'frame_inds', 'total_frames', 'original_shape', 'ori_shape',
-                     'img_shape')
+                     'frame_inds', 'total_frames', 'original_shape',
+                     'ori_shape', 'img_shape')
 
 
 @TRANSFORMS.register_module()
