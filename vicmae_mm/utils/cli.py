@@ -173,19 +173,21 @@ def merge_test_args(cfg: Config, args: argparse.Namespace) -> Config:
 
     The checkpoint becomes ``load_from``; ``--amp`` sets
     ``test_cfg.fp16``; ``--show`` / ``--show-dir`` enable the config's
-    ``default_hooks.visualization`` (a ``VisualizationHook`` of the config's
-    scope is added when there is none) with ``--interval`` and
-    ``--wait-time``; ``--tta`` wraps the model in ``tta_model`` and tests
-    with ``tta_pipeline`` (flip TTA when the config has neither);
-    ``--out FILE`` with ``--out-item pred`` (the default) adds
+    ``default_hooks.visualization`` with ``--interval`` and ``--wait-time``
+    (when there is none: mmpretrain's ``VisualizationHook``, or
+    :class:`VideoVisualizationHook` for mmaction2 configs, whose own hook
+    cannot draw in mmaction2 1.1.0); ``--tta`` wraps the model in
+    ``tta_model`` and tests with ``tta_pipeline`` (flip TTA when the config
+    has neither); ``--out FILE`` with ``--out-item pred`` (the default) adds
     ``DumpResults``.
 
     Args:
-        cfg (Config): The config, modified in place.
-        args (argparse.Namespace): ``tools/test.py``'s flags.
+        cfg (Config): A test config; changed in place and returned.
+        args (argparse.Namespace): The flags of ``tools/test.py``, the
+            checkpoint included.
 
     Returns:
-        Config: ``cfg`` itself.
+        Config: The same ``cfg``.
 
     Raises:
         RuntimeError: No ``test_dataloader``, ``--amp`` without CUDA,
