@@ -81,13 +81,18 @@ def assets(tmp_path_factory):
         ])
 
 
-def _main(monkeypatch, cfg, ckpt, *flags, options=()):
-    """Run tools/test.py's main here with a fresh experiment name."""
+def _main(monkeypatch, assets, cfg, flags=''):
+    """Run tools/test.py's main here on the test data, with a fresh work dir
+    and experiment name; ``flags`` is a command-line string."""
     name = f'exp{len(_main.names)}'
     _main.names.append(name)
+    video = cfg == VID_CFG
+    data = assets['video_data' if video else 'image_data']
     argv = [
-        'test.py', cfg, ckpt, *flags, '--cfg-options',
-        f'experiment_name={name}', *options
+        'test.py', cfg, assets['video_ckpt' if video else 'image_ckpt'],
+        '--work-dir',
+        str(assets['tmp'] / name), *flags.split(), '--cfg-options',
+        f'experiment_name={name}', *(data if 'demo' in cfg else [])
     ]
     monkeypatch.setattr(sys, 'argv', argv)
     monkeypatch.chdir(REPO)
@@ -125,17 +130,7 @@ def test_subprocess_out_show_dir_interval_work_dir(assets):
 
 def test_out_item_metrics(assets, monkeypatch):
     out = assets['tmp'] / 'metrics.pkl'
-    _main(
-        monkeypatch,
-        IMG_CFG,
-        assets['image_ckpt'],
-        '--work-dir',
-        str(assets['tmp'] / 'work_m'),
-        '--out',
-        str(out),
-        '--out-item',
-        'metrics',
-        options=assets['image_data'])
+    _main(monkeypatch, assets, IMG_CFG, f'--out {out} --out-item metrics')
     metrics = _load(out)
     assert set(metrics) == {'accuracy/top1', 'accuracy/top2'}
 
@@ -148,34 +143,14 @@ def test_show_wait_time_interval(assets, monkeypatch):
         'show',
         lambda self, img, win_name='', wait_time=0, **kw: shown.append(
             (win_name, wait_time)))
-    _main(
-        monkeypatch,
-        IMG_CFG,
-        assets['image_ckpt'],
-        '--work-dir',
-        str(assets['tmp'] / 'work_s'),
-        '--show',
-        '--wait-time',
-        '0.5',
-        '--interval',
-        '4',
-        options=assets['image_data'])
+    _main(monkeypatch, assets, IMG_CFG, '--show --wait-time 0.5 --interval 4')
     assert shown == [('s0.png', 0.5), ('s4.png', 0.5)]
 
 
 def test_tta_averages_the_image_and_its_flip(assets, monkeypatch):
     from mmpretrain.registry import DATASETS, MODELS
     out = assets['tmp'] / 'tta.pkl'
-    _main(
-        monkeypatch,
-        IMG_CFG,
-        assets['image_ckpt'],
-        '--work-dir',
-        str(assets['tmp'] / 'work_t'),
-        '--tta',
-        '--out',
-        str(out),
-        options=assets['image_data'])
+    _main(monkeypatch, assets, IMG_CFG, f'--tta --out {out}')
     tta = _load(out)
     # the same model on each test image and its horizontal flip
     cfg = Config.fromfile(osp.join(REPO, IMG_CFG))
@@ -199,19 +174,8 @@ def test_tta_averages_the_image_and_its_flip(assets, monkeypatch):
 
 def test_video_config_dump_and_show_dir(assets, monkeypatch):
     tmp = assets['tmp']
-    _main(
-        monkeypatch,
-        VID_CFG,
-        assets['video_ckpt'],
-        '--work-dir',
-        str(tmp / 'work_v'),
-        '--dump',
-        str(tmp / 'video.pkl'),
-        '--show-dir',
-        str(tmp / 'vis_v'),
-        '--interval',
-        '2',
-        options=assets['video_data'])
+    _main(monkeypatch, assets, VID_CFG,
+          f'--dump {tmp}/video.pkl --show-dir {tmp}/vis_v --interval 2')
     preds = _load(tmp / 'video.pkl')
     assert len(preds) == 2 and preds[0]['pred_scores']['item'].shape == (4, )
     # sample 0 drawn: 2 clips x 3 crops x 4 frames
@@ -221,17 +185,17 @@ def test_video_config_dump_and_show_dir(assets, monkeypatch):
 
 
 @pytest.mark.parametrize('cfg,flags,message', [
-    (IMG_CFG, ['--amp'], '--amp needs a CUDA GPU'),
-    (IMG_CFG, ['--out-item', 'pred'], '--out-item needs --out'),
-    (IMG_CFG, ['--tta', '--show'], '--tta with --show'),
-    (VID_CFG, ['--tta'], 'mmaction2 has no TTA model'),
-    ('configs/vicmae_vit-b16_k400.py', [], 'has no `test_dataloader`'),
+    (IMG_CFG, '--amp', '--amp needs a CUDA GPU'),
+    (IMG_CFG, '--out-item pred', '--out-item needs --out'),
+    (IMG_CFG, '--tta --show', '--tta with --show'),
+    (VID_CFG, '--tta', 'mmaction2 has no TTA model'),
+    ('configs/vicmae_vit-b16_k400.py', '', 'has no `test_dataloader`'),
 ])
 def test_errors_name_the_flag(assets, monkeypatch, cfg, flags, message):
     if torch.cuda.is_available() and '--amp' in flags:
         pytest.skip('--amp works with CUDA')
     with pytest.raises(SystemExit, match=message):
-        _main(monkeypatch, cfg, assets['image_ckpt'], *flags)
+        _main(monkeypatch, assets, cfg, flags)
 
 
 def test_launcher_pytorch_two_processes(assets):
