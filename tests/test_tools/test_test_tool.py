@@ -26,7 +26,8 @@ from mmengine.runner import load_checkpoint
 from tool_runs import PYTHON, REPO, free_port, run_tool, tool_env
 
 IMG_CFG = 'configs/finetune/demo/vicmae_vit-tiny-p8_ld065_demo-images.py'
-VID_CFG = 'configs/finetune/demo/vicmae_vit-tiny-p8_frames-4x2x1_demo-videos.py'
+VID_CFG = ('configs/finetune/demo/'
+           'vicmae_vit-tiny-p8_frames-4x2x1_demo-videos.py')
 NAMES = [f's{i}' for i in range(6)]  # s0-s2 class c0, s3-s5 class c1
 
 spec = importlib.util.spec_from_file_location('vicmae_test_tool',

@@ -8,11 +8,11 @@ which reads the torchrun, SLURM (``scontrol`` for the master address) or Open
 MPI variables and converts ``timeout``. This module does none of that again.
 It only covers what mmengine 0.10.7 cannot do:
 
-- **Distributed CPU.** All three paths of ``init_dist`` (``_init_dist_pytorch``,
-  ``_init_dist_slurm``, ``_init_dist_mpi``) call ``torch.cuda.set_device``
-  before ``init_process_group``, which raises "Found no NVIDIA driver"
-  without CUDA, and the Runner then wraps the model with
-  ``device_ids=[LOCAL_RANK]``, which DDP refuses for CPU parameters.
+- **Distributed CPU.** All three paths of ``init_dist``
+  (``_init_dist_pytorch``, ``_init_dist_slurm``, ``_init_dist_mpi``) call
+  ``torch.cuda.set_device`` before ``init_process_group``, which raises
+  "Found no NVIDIA driver" without CUDA, and the Runner then wraps the model
+  with ``device_ids=[LOCAL_RANK]``, which DDP refuses for CPU parameters.
   :func:`setup_launcher` picks gloo and ``CPUDistributedDataParallel`` and
   initialises the group *before* the Runner exists, through mmengine's own
   ``set_multi_processing`` and ``init_dist`` with only the device selection
