@@ -2,8 +2,9 @@
 # recipe (method document, section 2).
 # - data: pairs of frames 0.5-1.5 s apart from pre-extracted raw frames
 #   (configs/_base_/datasets/k400_frame_pairs.py has the extraction command;
-#   vicmae_vit-b16_k400-videos.py decodes the videos instead), per frame
-#   RandomResizedCrop 224 (scale 0.08-1.0, ratio 3/4-4/3) + flip;
+#   vicmae_vit-base-p16_8xb512-amp-coslr-800e_k400-videos.py decodes the
+#   videos instead), per frame RandomResizedCrop 224 (scale 0.08-1.0, ratio
+#   3/4-4/3) + flip;
 # - model: mask 0.5 per frame, mean of the visible tokens, projector
 #   768-4096-4096-128, InfoNCE T=0.1 over the global batch (all-gather with
 #   gradient), loss 0.97 * recon + w_c(t) * contrast;

@@ -122,6 +122,8 @@ BUILT_ELSEWHERE = {
     'CompileSafeLayerDecayOptimWrapperConstructor': 'tests/test_engine',
     'repeat_default_collate': 'tests/test_datasets',
     'CPUDistributedDataParallel': 'tests/test_engine/test_model_wrappers',
+    # needs a visualizer instance
+    'VideoVisualizationHook': 'tests/test_engine/test_hooks',
 }
 
 

@@ -1,103 +1,79 @@
 # Copyright (c) vicmae_mm contributors. All rights reserved.
-"""Evaluate a checkpoint (mmpretrain's ``tools/test.py`` interface).
+"""Test (evaluate) a checkpoint: mmpretrain's ``tools/test.py`` flags, plus
+mmaction2's ``--dump`` (an alias of ``--out``).
 
-    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out FILE]
-        [--cfg-options k=v ...] [--launcher pytorch] [--amp]
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR]
+        [--out FILE.pkl] [--out-item {metrics,pred}] [--amp]
+        [--show] [--show-dir DIR] [--interval N] [--wait-time S] [--tta]
+        [--no-pin-memory] [--cfg-options k=v ...]
+        [--launcher {none,pytorch,slurm,mpi}]
+
+``--show`` / ``--show-dir`` draw every ``--interval``-th test sample with the
+config's ``VisualizationHook``; ``--tta`` averages the scores over the
+config's ``tta_pipeline`` (default: the image and its flip). The flags'
+effects live in :mod:`vicmae_mm.utils.cli`.
 """
 import argparse
-import os
 import os.path as osp
 import sys
+from typing import Optional, Sequence
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import torch  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+from mmengine.config import Config  # noqa: E402
+from mmengine.fileio import dump  # noqa: E402
 
 import vicmae_mm  # noqa: E402,F401  (registry + safe checkpoint loader)
-from vicmae_mm.utils import setup_launcher  # noqa: E402
+from vicmae_mm.utils import cli, setup_launcher  # noqa: E402
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test (evaluate) a model')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
-        '--work-dir', help='the dir to save the evaluation metrics')
-    parser.add_argument(
-        '--out', help='dump the predictions (or metrics) to this .pkl file')
+        '--out',
+        '--dump',
+        help='the file (.pkl for predictions) to write the results to')
     parser.add_argument(
         '--out-item',
         choices=['metrics', 'pred'],
-        help='what --out dumps: the metrics or the predictions (default)')
+        help='what --out holds: the metrics or the predictions (default)')
     parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, key=value (xxx=yyy)')
+        '--amp', action='store_true', help='fp16 autocast in test (CUDA)')
     parser.add_argument(
-        '--amp', action='store_true', help='bf16 autocast in test (CUDA)')
-    parser.add_argument('--no-pin-memory', action='store_true')
+        '--show-dir', help='directory to save the drawn test samples to')
     parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
-
-
-def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
-    """Apply the command-line arguments to the config."""
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
-    cfg.load_from = args.checkpoint
-    if args.amp:
-        if not torch.cuda.is_available():
-            raise RuntimeError('--amp needs a CUDA GPU (bf16 autocast); no '
-                               'CUDA device is available, so test without '
-                               '--amp on this machine.')
-        cfg.test_cfg.fp16 = True
-    if cfg.get('test_dataloader') is None:
-        raise RuntimeError(f'{args.config} has no `test_dataloader`; '
-                           'pretraining configs have nothing to evaluate')
-    cfg.test_dataloader.setdefault(
-        'pin_memory', not args.no_pin_memory and torch.cuda.is_available())
-    cfg.test_dataloader.setdefault('collate_fn', dict(type='default_collate'))
-    if args.out is not None:
-        if args.out_item in (None, 'pred'):
-            cfg.test_evaluator = list(cfg.test_evaluator) if isinstance(
-                cfg.test_evaluator, (list, tuple)) else [cfg.test_evaluator]
-            cfg.test_evaluator.append(
-                dict(type='DumpResults', out_file_path=args.out))
-    return cfg
+        '--show',
+        action='store_true',
+        help='display the drawn test samples in a window')
+    parser.add_argument(
+        '--interval', type=int, default=1, help='draw every N-th sample')
+    parser.add_argument(
+        '--wait-time',
+        type=float,
+        default=2,
+        help='seconds each --show window stays up')
+    parser.add_argument(
+        '--tta',
+        action='store_true',
+        help='test-time augmentation: the config\'s `tta_model` and '
+        '`tta_pipeline`, by default the scores of the image and its flip '
+        'averaged')
+    cli.add_common_args(parser)
+    return cli.parse(parser, argv)
 
 
 def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
     try:
-        cfg = merge_args(cfg, args)
-    except RuntimeError as err:
+        cfg = cli.merge_test_args(cfg, args)
+    except (RuntimeError, ValueError) as err:
         sys.exit(f'error: {err}')
     setup_launcher(cfg, args.launcher)
-    if 'runner_type' not in cfg:
-        runner = Runner.from_cfg(cfg)
-    else:
-        from mmpretrain.registry import RUNNERS
-        runner = RUNNERS.build(cfg)
-    metrics = runner.test()
+    metrics = cli.build_runner(cfg).test()
     if args.out is not None and args.out_item == 'metrics':
-        from mmengine.fileio import dump
         dump(metrics, args.out)
 
 

@@ -35,7 +35,6 @@ def _point_at_demo(ds, root):
     ('k400_frame_pairs.py', 1),
     ('k400_video_frame_pairs.py', 4),
     ('in1k_image_pairs.py', 1),
-    ('k400_in1k_frame_pairs.py', 1),
 ])
 def test_config_yields_a_batch(demo_root, name, num_pairs):
     cfg = Config.fromfile(osp.join(CONFIG_DIR, name))

@@ -92,7 +92,7 @@ def test_rawframe_source(demo_root):
             dict(type='PerFrameAugment'),
             dict(type='PackFramePairs'),
         ]))
-    out = ds[1]
+    (out, ) = ds[1]  # PackFramePairs: a list of K = 1 samples
     inds = out['data_samples'].frame_inds
     assert inds[1] - inds[0] == 3 and inds.min() >= 1  # 1-based files
     assert [x.shape for x in out['inputs']] == [(3, 96, 96)] * 2
@@ -108,7 +108,7 @@ def test_image_source_gives_two_views(demo_root):
             dict(type='PackFramePairs'),
         ]))
     assert len(ds) == 16
-    out = ds[5]
+    (out, ) = ds[5]
     assert [x.shape for x in out['inputs']] == [(3, 16, 16)] * 2
 
 
@@ -130,7 +130,7 @@ def test_red_video_and_red_image_have_red_in_channel_0(tmp_path):
             dict(type='PerFrameAugment'),
             dict(type='PackFramePairs')]))
     for ds in (video, image):
-        frame = ds[0]['inputs'][0].float().mean(dim=(1, 2))
+        frame = ds[0][0]['inputs'][0].float().mean(dim=(1, 2))
         assert frame[0] > 200 and frame[1] < 40 and frame[2] < 40, frame
 
 
@@ -153,7 +153,7 @@ def test_bad_files_are_skipped_counted_and_logged_once(
         data_prefix=dict(video=str(root)), pipeline=video_pipeline()))
     for _ in range(2):  # two epochs: logged once all the same
         outputs = [ds[i] for i in range(len(ds))]
-    assert all(len(o['inputs']) == 2 for o in outputs)
+    assert all(len(o) == 1 and len(o[0]['inputs']) == 2 for o in outputs)
     expected = dict(zip(bad, ['missing', 'empty', 'corrupt', 'corrupt']))
     assert {osp.basename(p): r for p, r in ds.bad_files.items()} == expected
     assert all(ds.bad_sample_counts[r] >= 1 for r in expected.values())
@@ -195,7 +195,7 @@ def test_short_and_single_frame_videos_fall_back(tmp_path):
         type='FramePairVideoDataset', ann_file=str(tmp_path / 'l.txt'),
         data_prefix=dict(video=str(tmp_path)),
         pipeline=video_pipeline(min_gap=5, max_gap=9)))
-    one, three = ds[0], ds[1]
+    (one, ), (three, ) = ds[0], ds[1]
     assert one['data_samples'].frame_inds.tolist() == [0, 0]
     assert (one['inputs'][0] == one['inputs'][1]).all()
     assert three['data_samples'].frame_inds.tolist() == [0, 2]

@@ -10,10 +10,10 @@ import os.path as osp
 import subprocess
 
 import pytest
-from tiny_train_setup import (REPO, free_port, last_checkpoint,
-                              losses_by_iter, make_small_demo,
-                              make_tiny_setup, make_vicmae_setup,
-                              read_scalars, tool_env)
+from tiny_train_setup import (make_small_demo, make_tiny_setup,
+                              make_vicmae_setup)
+from tool_runs import (REPO, free_port, last_checkpoint, losses_by_iter,
+                       read_scalars, tool_env)
 
 
 @pytest.fixture(scope='module')

@@ -11,8 +11,9 @@ So the losses after the resume point must equal the uninterrupted run's.
 import os.path as osp
 
 import pytest
-from tiny_train_setup import (kill_then_resume, last_checkpoint,
-                              losses_by_iter, make_tiny_setup, read_scalars)
+from tiny_train_setup import make_tiny_setup
+from tool_runs import (kill_then_resume, last_checkpoint, losses_by_iter,
+                       read_scalars)
 
 MAX_ITERS, INTERVAL, KILL_AT = 12, 4, 10
 

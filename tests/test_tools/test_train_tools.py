@@ -4,8 +4,9 @@ import os
 import os.path as osp
 
 import pytest
-from tiny_train_setup import (PYTHON, last_checkpoint, losses_by_iter,
-                              make_tiny_setup, read_scalars, run_tool)
+from tiny_train_setup import make_tiny_setup
+from tool_runs import (PYTHON, last_checkpoint, losses_by_iter, read_scalars,
+                       run_tool)
 
 
 @pytest.fixture(scope='module')

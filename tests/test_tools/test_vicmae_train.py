@@ -1,9 +1,9 @@
 # Copyright (c) vicmae_mm contributors. All rights reserved.
 """The ViC-MAE demo config through the real tools, on CPU.
 
-- ``tools/train.py configs/vicmae_vit-t16_demo.py`` (the README's demo,
-  shortened) writes checkpoints, a log and the documented scalars, and its
-  loss goes down;
+- ``tools/train.py configs/vicmae_vit-tiny-p8_1xb32-coslr-40e_demo.py`` (the
+  README's demo, shortened) writes checkpoints, a log and the documented
+  scalars, and its loss goes down;
 - two processes (torchrun, gloo) train it: the InfoNCE loss of each rank is
   computed over the global batch (equal to a single-process loss on the
   concatenated projections), only rank 0 writes checkpoints;
@@ -19,12 +19,12 @@ import subprocess
 
 import pytest
 import torch
-from tiny_train_setup import (PYTHON, REPO, free_port, kill_then_resume,
-                              last_checkpoint, losses_by_iter,
-                              make_small_demo, make_vicmae_setup,
-                              read_scalars, run_tool, tool_env)
+from tiny_train_setup import make_small_demo, make_vicmae_setup
+from tool_runs import (PYTHON, REPO, free_port, kill_then_resume,
+                       last_checkpoint, losses_by_iter, read_scalars,
+                       run_tool, tool_env)
 
-DEMO_CFG = 'configs/vicmae_vit-t16_demo.py'
+DEMO_CFG = 'configs/vicmae_vit-tiny-p8_1xb32-coslr-40e_demo.py'
 LOGGED = ('loss', 'loss_recon', 'loss_contrast', 'raw_recon', 'raw_contrast',
           'contrast_weight', 'lr', 'data_time', 'time', 'pairs_per_s')
 

@@ -1,4 +1,10 @@
 # Copyright (c) vicmae_mm contributors. All rights reserved.
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+
 import pytest
 from mmengine.config import Config
 from mmengine.registry import MODEL_WRAPPERS as ROOT_WRAPPERS
@@ -58,6 +64,56 @@ def test_setup_launcher_cuda_keeps_nccl():
     cfg = setup_launcher(_cfg(), 'pytorch', cuda=True, init_group=False)
     assert cfg.env_cfg.dist_cfg.backend == 'nccl'
     assert 'model_wrapper_cfg' not in cfg
+
+
+# One process per launcher, world size 1, with the variables each launcher
+# sets (SLURM: srun; MPI: mpirun). mmengine's own init_dist would stop at
+# torch.cuda.set_device on this CPU-only machine.
+INIT_SCRIPT = textwrap.dedent('''
+    import os, sys
+    import torch.distributed as dist
+    from mmengine.config import Config
+    from mmengine.dist import get_dist_info
+    from vicmae_mm.utils import setup_launcher
+    cfg = Config(dict(env_cfg=dict(dist_cfg=dict(backend='nccl',
+                                                  timeout=60))))
+    setup_launcher(cfg, sys.argv[1], cuda=False)
+    print(dist.get_backend(), get_dist_info(), os.environ['RANK'],
+          os.environ['WORLD_SIZE'], cfg.model_wrapper_cfg.type)
+    dist.destroy_process_group()
+''')
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return str(s.getsockname()[1])
+
+
+@pytest.mark.parametrize('launcher,env', [
+    ('pytorch', dict(RANK='0', WORLD_SIZE='1', LOCAL_RANK='0')),
+    ('slurm', dict(SLURM_PROCID='0', SLURM_NTASKS='1', SLURM_LOCALID='0',
+                   SLURM_NODELIST='localhost')),
+    ('mpi', dict(OMPI_COMM_WORLD_RANK='0', OMPI_COMM_WORLD_SIZE='1',
+                 OMPI_COMM_WORLD_LOCAL_RANK='0')),
+])
+def test_cpu_process_group_for_every_launcher(launcher, env):
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(('SLURM_', 'OMPI_')) and k not in (
+            'RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'CUDA_VISIBLE_DEVICES')
+    }
+    full_env.update(env, MASTER_ADDR='127.0.0.1', MASTER_PORT=_free_port(),
+                    CUDA_VISIBLE_DEVICES='')
+    out = subprocess.run([sys.executable, '-c', INIT_SCRIPT, launcher],
+                         env=full_env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    # mmengine translated the launcher's variables into torch's
+    assert out.stdout.split() == [
+        'gloo', '(0,', '1)', '0', '1', 'mmpretrain.CPUDistributedDataParallel'
+    ]
 
 
 def test_setup_launcher_rejects_unknown():

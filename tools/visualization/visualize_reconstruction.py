@@ -10,7 +10,8 @@ the original patch, as in MAE's own visualisation.
 Example::
 
     python tools/visualization/visualize_reconstruction.py \\
-        configs/vicmae_vit-t16_demo.py work_dirs/demo/iter_400.pth \\
+        configs/vicmae_vit-tiny-p8_1xb32-coslr-40e_demo.py \\
+        work_dirs/demo/iter_400.pth \\
         --video data/vicmae_demo/videos/circle_000.mp4 --out recon.png
     python tools/visualization/visualize_reconstruction.py CONFIG CKPT \\
         --image photo.jpg --out recon.png     # two augmentations of one image

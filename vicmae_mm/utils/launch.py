@@ -1,74 +1,79 @@
 # Copyright (c) vicmae_mm contributors. All rights reserved.
-"""Launcher helpers shared by ``tools/train.py`` and ``tools/test.py``.
+"""What ``tools/train.py`` and ``tools/test.py`` add to mmengine's launch.
 
-mmengine 0.10.7 assumes CUDA whenever ``launcher != 'none'``:
-``mmengine.dist.init_dist('pytorch')`` calls ``torch.cuda.set_device`` and the
-Runner wraps the model in ``MMDistributedDataParallel(device_ids=[LOCAL_RANK])``.
-On a machine without CUDA both fail. :func:`setup_launcher` makes the choice
-the tools need: NCCL and mmengine's own initialisation with CUDA; on CPU a
-gloo process group initialised here (the Runner then skips ``init_dist``
-because the group already exists) and a DDP wrapper with ``device_ids=None``
-that reverts ``SyncBN`` (which needs CUDA) to per-process ``BN``.
+mmengine sets the environment up itself: ``Runner.setup_env`` calls
+``mmengine.utils.dl_utils.set_multi_processing`` (start method, OpenCV / OMP /
+MKL threads) and ``mmengine.dist.init_dist(launcher, **env_cfg.dist_cfg)``,
+which reads the torchrun, SLURM (``scontrol`` for the master address) or Open
+MPI variables and converts ``timeout``. This module does none of that again.
+It only covers what mmengine 0.10.7 cannot do:
+
+- **Distributed CPU.** All three paths of ``init_dist``
+  (``_init_dist_pytorch``, ``_init_dist_slurm``, ``_init_dist_mpi``) call
+  ``torch.cuda.set_device`` before ``init_process_group``, which raises
+  "Found no NVIDIA driver" without CUDA, and the Runner then wraps the model
+  with ``device_ids=[LOCAL_RANK]``, which DDP refuses for CPU parameters.
+  :func:`setup_launcher` picks gloo and ``CPUDistributedDataParallel`` and
+  initialises the group *before* the Runner exists, through mmengine's own
+  ``set_multi_processing`` and ``init_dist`` with only the device selection
+  skipped (:func:`init_cpu_dist`); the Runner sees an initialised group and
+  does not call ``init_dist`` again. With CUDA nothing changes.
+- **AMP on CPU.** ``AmpOptimWrapper`` asserts a GPU in its constructor;
+  :func:`setup_amp` turns ``--amp`` into bf16 autocast with CUDA and into an
+  error that says what to do without it.
 """
-import datetime
-import os
-import subprocess
-from typing import Optional
+import contextlib
+from typing import Iterator, Optional
 
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config, ConfigDict
+from mmengine.dist import init_dist
+from mmengine.utils.dl_utils import set_multi_processing
 
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
 AMP_ONLY_KEYS = ('loss_scale', 'dtype', 'use_fsdp')
+CPU_WRAPPER = 'mmpretrain.CPUDistributedDataParallel'
 
 
-def _slurm_env() -> None:
-    """Translate SLURM variables into the ``env://`` ones torch reads."""
-    os.environ.setdefault('RANK', os.environ['SLURM_PROCID'])
-    os.environ.setdefault('WORLD_SIZE', os.environ['SLURM_NTASKS'])
-    os.environ.setdefault('LOCAL_RANK', os.environ.get('SLURM_LOCALID', '0'))
-    if 'MASTER_ADDR' not in os.environ:
-        node_list = os.environ['SLURM_NODELIST']
-        os.environ['MASTER_ADDR'] = subprocess.getoutput(
-            f'scontrol show hostname {node_list} | head -n1')
-    os.environ.setdefault('MASTER_PORT', '29500')
+@contextlib.contextmanager
+def _no_cuda_device_selection() -> Iterator[None]:
+    """Make ``torch.cuda.set_device`` a no-op while mmengine initialises.
+
+    It is the only CUDA call on ``init_dist``'s paths; a CPU process has no
+    device to select.
+    """
+    set_device = torch.cuda.set_device
+    torch.cuda.set_device = lambda device: None
+    try:
+        yield
+    finally:
+        torch.cuda.set_device = set_device
 
 
-def _mpi_env() -> None:
-    """Translate Open MPI variables into the ``env://`` ones torch reads."""
-    os.environ.setdefault('RANK', os.environ['OMPI_COMM_WORLD_RANK'])
-    os.environ.setdefault('WORLD_SIZE', os.environ['OMPI_COMM_WORLD_SIZE'])
-    os.environ.setdefault('LOCAL_RANK',
-                          os.environ.get('OMPI_COMM_WORLD_LOCAL_RANK', '0'))
-    os.environ.setdefault('MASTER_ADDR', '127.0.0.1')
-    os.environ.setdefault('MASTER_PORT', '29500')
+def init_cpu_dist(launcher: str,
+                  dist_cfg: Optional[dict] = None,
+                  mp_cfg: Optional[dict] = None) -> None:
+    """Initialise a gloo process group on a machine without CUDA.
 
-
-def init_cpu_process_group(launcher: str,
-                           timeout: Optional[float] = None) -> None:
-    """Initialise a gloo process group from the launcher's environment.
+    Runs what ``Runner.setup_env`` would run (mmengine's
+    ``set_multi_processing`` and ``init_dist``) with ``backend='gloo'`` and
+    without the device selection. Does nothing when a group exists.
 
     Args:
-        launcher (str): One of ``'pytorch'`` (torchrun), ``'slurm'`` or
-            ``'mpi'``.
-        timeout (float, optional): Collective timeout in seconds, as in
-            mmengine's ``env_cfg.dist_cfg.timeout``. Defaults to None
-            (torch's default).
+        launcher (str): ``'pytorch'`` (torchrun), ``'slurm'`` or ``'mpi'``.
+        dist_cfg (dict, optional): ``env_cfg.dist_cfg``; its ``timeout``
+            (seconds) is kept, its backend replaced. Defaults to None.
+        mp_cfg (dict, optional): ``env_cfg.mp_cfg``. Defaults to None.
     """
-    if torch_dist.is_initialized():
-        return
-    if launcher == 'slurm':
-        _slurm_env()
-    elif launcher == 'mpi':
-        _mpi_env()
-    elif launcher != 'pytorch':
+    if launcher not in LAUNCHERS[1:]:
         raise ValueError(f'launcher must be one of {LAUNCHERS[1:]} to '
                          f'initialise a process group, got {launcher!r}')
-    kwargs = {}
-    if timeout is not None:
-        kwargs['timeout'] = datetime.timedelta(seconds=timeout)
-    torch_dist.init_process_group(backend='gloo', **kwargs)
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        return
+    set_multi_processing(**(mp_cfg or {}), distributed=True)
+    with _no_cuda_device_selection():
+        init_dist(launcher, **dict(dist_cfg or {}, backend='gloo'))
 
 
 def setup_launcher(cfg: Config,
@@ -77,14 +82,12 @@ def setup_launcher(cfg: Config,
                    init_group: bool = True) -> Config:
     """Make ``cfg`` launchable with ``launcher`` on this machine.
 
-    With CUDA nothing changes except ``cfg.launcher``: mmengine initialises
-    NCCL itself. Without CUDA and ``launcher != 'none'`` this sets
-    ``env_cfg.dist_cfg.backend='gloo'``, a CPU-safe
-    ``model_wrapper_cfg`` (``CPUDistributedDataParallel``: ``device_ids=None``
-    and ``SyncBN`` reverted to ``BN``, keeping ``find_unused_parameters``
-    from the config)
-    and, when ``init_group`` is True, initialises the gloo group before the
-    Runner exists.
+    Sets ``cfg.launcher``. With CUDA (or ``launcher='none'``) that is all:
+    the Runner initialises NCCL itself. Without CUDA it sets
+    ``env_cfg.dist_cfg.backend='gloo'`` and a ``CPUDistributedDataParallel``
+    wrapper (``device_ids=None``, ``SyncBN`` reverted to ``BN``; a wrapper of
+    the config keeps its other keys), then, when ``init_group`` is True,
+    initialises the group with :func:`init_cpu_dist`.
 
     Args:
         cfg (Config): The config, modified in place.
@@ -97,33 +100,36 @@ def setup_launcher(cfg: Config,
 
     Returns:
         Config: ``cfg`` itself.
+
+    Example:
+        >>> from mmengine.config import Config
+        >>> cfg = setup_launcher(Config(dict(model=dict())), 'pytorch',
+        ...                      cuda=False, init_group=False)
+        >>> cfg.env_cfg.dist_cfg.backend, cfg.model_wrapper_cfg.type
+        ('gloo', 'mmpretrain.CPUDistributedDataParallel')
     """
     if launcher not in LAUNCHERS:
         raise ValueError(
             f'launcher must be one of {LAUNCHERS}, got {launcher!r}')
     cfg.launcher = launcher
-    if launcher == 'none':
-        return cfg
     if cuda is None:
         cuda = torch.cuda.is_available()
-    if cuda:
-        cfg.setdefault('env_cfg', ConfigDict())
-        cfg.env_cfg.setdefault('dist_cfg', ConfigDict(backend='nccl'))
+    if launcher == 'none' or cuda:
         return cfg
-    cfg.setdefault('env_cfg', ConfigDict())
-    cfg.env_cfg.setdefault('dist_cfg', ConfigDict())
-    cfg.env_cfg.dist_cfg.backend = 'gloo'
+    env_cfg = cfg.setdefault('env_cfg', ConfigDict())
+    env_cfg.setdefault('dist_cfg', ConfigDict()).backend = 'gloo'
     wrapper = cfg.get('model_wrapper_cfg') or ConfigDict(
-        type='mmpretrain.CPUDistributedDataParallel',
+        type=CPU_WRAPPER,
         broadcast_buffers=False,
         find_unused_parameters=cfg.get('find_unused_parameters', False))
-    if wrapper.get('type') == 'MMDistributedDataParallel':
-        wrapper['type'] = 'mmpretrain.CPUDistributedDataParallel'
-    if 'DistributedDataParallel' in str(wrapper.get('type', '')):
+    if wrapper.get('type', 'MMDistributedDataParallel') == \
+            'MMDistributedDataParallel':
+        wrapper['type'] = CPU_WRAPPER
+    if 'DistributedDataParallel' in wrapper['type']:
         wrapper['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper
     if init_group:
-        init_cpu_process_group(launcher, cfg.env_cfg.dist_cfg.get('timeout'))
+        init_cpu_dist(launcher, env_cfg.dist_cfg, env_cfg.get('mp_cfg'))
     return cfg
 
 
@@ -156,7 +162,7 @@ def setup_amp(cfg: Config,
     wrapper = cfg.get('optim_wrapper')
     if wrapper is None:
         if amp:
-            raise ValueError('--amp needs an `optim_wrapper` in the config')
+            raise RuntimeError('--amp needs an `optim_wrapper` in the config')
         return cfg
     if amp:
         if not cuda:

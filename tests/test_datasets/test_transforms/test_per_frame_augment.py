@@ -3,14 +3,11 @@ import os.path as osp
 
 import numpy as np
 import pytest
-import torch
 from mmengine.config import Config
 from mmpretrain.utils import register_all_modules
 
 import vicmae_mm  # noqa: F401
-from vicmae_mm.datasets import repeat_default_collate
-from vicmae_mm.datasets.transforms import (ImageToFrames, PackFramePairs,
-                                           PerFrameAugment)
+from vicmae_mm.datasets.transforms import ImageToFrames, PerFrameAugment
 
 register_all_modules(init_default_scope=True)
 
@@ -81,24 +78,3 @@ def test_image_to_frames_converts_bgr_to_rgb():
     ]
     assert repr(ImageToFrames(2, False)) == \
         'ImageToFrames(num_frames=2, to_rgb=False)'
-
-
-def test_pack_one_and_k_pairs_and_collate():
-    frames = [np.full((8, 8, 3), i, np.uint8) for i in range(6)]
-    pack = PackFramePairs(num_frames=2)
-    one = pack(dict(img=frames[:2], frame_inds=np.array([3, 9])))
-    assert isinstance(one, dict) and len(one['inputs']) == 2
-    assert one['inputs'][0].shape == (3, 8, 8)
-    three = pack(dict(img=frames, frame_inds=np.arange(6) * 10))
-    assert isinstance(three, list) and len(three) == 3
-    assert three[2]['inputs'][1][0, 0, 0].item() == 5
-    assert three[1]['data_samples'].frame_inds.tolist() == [20, 30]
-    assert [p['data_samples'].pair_index for p in three] == [0, 1, 2]
-    batch = repeat_default_collate([three, one])
-    assert len(batch['inputs']) == 2
-    assert batch['inputs'][0].shape == (4, 3, 8, 8)
-    assert batch['inputs'][0].dtype == torch.uint8
-    assert len(batch['data_samples']) == 4
-    with pytest.raises(ValueError, match='multiple of 2'):
-        pack(dict(img=frames[:3]))
-    assert repr(pack).startswith('PackFramePairs(num_frames=2, ')

@@ -1,24 +1,26 @@
 # Copyright (c) vicmae_mm contributors. All rights reserved.
-from typing import List, Union
+from typing import List
 
 from mmpretrain.datasets.transforms import PackInputs
 from mmpretrain.registry import TRANSFORMS
 
 DEFAULT_META_KEYS = ('sample_idx', 'filename', 'frame_dir', 'img_path',
-                     'frame_inds', 'total_frames', 'original_shape', 'ori_shape',
-                     'img_shape')
+                     'frame_inds', 'total_frames', 'original_shape',
+                     'ori_shape', 'img_shape')
 
 
 @TRANSFORMS.register_module()
 class PackFramePairs(PackInputs):
     """``PackInputs`` that splits K*T frames into K samples of T frames.
 
-    With K = 1 it behaves exactly like mmpretrain's ``PackInputs`` and returns
-    one dict (``inputs`` = list of T (C, H, W) tensors). With K > 1 (from
-    ``SampleFramePair(num_pairs=K)`` or ``ImageToFrames(num_frames=2K)``) it
-    returns a **list** of K packed dicts; the dataloader then needs
-    ``collate_fn=dict(type='repeat_default_collate')``, which flattens them,
-    so the effective batch size is ``batch_size * K``.
+    Always returns a **list** of K packed dicts (K = 1 included), the way
+    mmaction2's ``RepeatAugDataset`` returns its repeated samples: one return
+    type, whatever ``SampleFramePair(num_pairs=K)`` or
+    ``ImageToFrames(num_frames=2K)`` produced. The dataloader flattens the
+    lists with ``collate_fn=dict(type='repeat_default_collate')``, so a batch
+    of B indices holds B*K samples (the effective batch size). mmengine's
+    ``default_collate`` alone would collate the lists position by position
+    and hand the data preprocessor a list instead of a dict.
 
     Required Keys:
 
@@ -27,7 +29,7 @@ class PackFramePairs(PackInputs):
     - gt_label or label (optional; mmaction's ``label`` becomes
       ``gt_label``, -1 for unlabelled videos)
 
-    Added Keys:
+    Added Keys (in each of the K dicts):
 
     - inputs (list of T tensors (C, H, W))
     - data_samples (:obj:`DataSample`, with ``pair_index`` in metainfo)
@@ -40,6 +42,15 @@ class PackFramePairs(PackInputs):
             ``DEFAULT_META_KEYS`` (sample_idx, filename, frame_dir, img_path,
             frame_inds, total_frames, original_shape, ori_shape,
             img_shape).
+
+    Example:
+        >>> import numpy as np
+        >>> frames = [np.zeros((8, 8, 3), np.uint8) for _ in range(4)]
+        >>> packed = PackFramePairs(num_frames=2).transform(dict(img=frames))
+        >>> len(packed), len(packed[0]['inputs']), packed[0]['inputs'][0].shape
+        (2, 2, torch.Size([3, 8, 8]))
+        >>> [p['data_samples'].pair_index for p in packed]
+        [0, 1]
     """
 
     def __init__(self,
@@ -53,8 +64,16 @@ class PackFramePairs(PackInputs):
         super().__init__(input_key, algorithm_keys,
                          tuple(meta_keys) + ('pair_index', ))
 
-    def transform(self, results: dict) -> Union[dict, List[dict]]:
-        """Pack one sample, or K samples when there are K*T frames."""
+    def transform(self, results: dict) -> List[dict]:
+        """Pack the K*T frames of ``results`` into K samples.
+
+        Args:
+            results (dict): The pipeline's results.
+
+        Returns:
+            list[dict]: K dicts with ``inputs`` (T tensors (C, H, W)) and
+            ``data_samples``.
+        """
         frames = results[self.input_key]
         if not isinstance(frames, list) or len(frames) % self.num_frames:
             raise ValueError(
@@ -72,7 +91,7 @@ class PackFramePairs(PackInputs):
             if 'frame_inds' in results:
                 sample['frame_inds'] = results['frame_inds'][part]
             packed.append(super().transform(sample))
-        return packed[0] if num_pairs == 1 else packed
+        return packed
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(num_frames={self.num_frames}, '

@@ -4,8 +4,9 @@ from .contrast_weight_hook import ContrastWeightHook
 from .iter_seed_hook import IterSeedHook
 from .reconstruction_vis_hook import ReconstructionVisHook
 from .throughput_hook import ThroughputHook
+from .video_visualization_hook import VideoVisualizationHook
 
 __all__ = [
     'BadSampleCounterHook', 'ContrastWeightHook', 'IterSeedHook',
-    'ReconstructionVisHook', 'ThroughputHook'
+    'ReconstructionVisHook', 'ThroughputHook', 'VideoVisualizationHook'
 ]

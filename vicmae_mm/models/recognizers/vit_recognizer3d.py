@@ -16,17 +16,14 @@ class ViTRecognizer3D(ViTLayerDepthMixin, Recognizer3D):
     multipliers) serves both Kinetics routes and the image fine-tune.
 
     Example:
-        >>> from mmaction.registry import MODELS
-        >>> import vicmae_mm  # noqa: F401
         >>> from mmengine.registry import init_default_scope
-        >>> init_default_scope('mmaction')
-        >>> model = MODELS.build(dict(
-        ...     type='ViTRecognizer3D',
+        >>> init_default_scope('mmaction')  # mmaction's ViT and head
+        >>> model = ViTRecognizer3D(
         ...     backbone=dict(type='VisionTransformer', img_size=32,
         ...         patch_size=8, embed_dims=32, depth=2, num_heads=2,
         ...         num_frames=2, tubelet_size=1),
         ...     cls_head=dict(type='TimeSformerHead', num_classes=4,
-        ...                   in_channels=32)))
+        ...                   in_channels=32))
         >>> model.get_layer_depth('backbone.blocks.0.attn.qkv.weight')
         (1, 4)
     """

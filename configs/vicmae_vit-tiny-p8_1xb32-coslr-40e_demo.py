@@ -1,10 +1,12 @@
-# ViC-MAE demo: a tiny ViT (t: 128 wide, 4 blocks; patch 8 at 32 px) trained on
+# ViC-MAE demo: a tiny ViT (128 wide, 4 blocks; patch 8 at 32 px) trained on
 # the built-in procedural demo videos on a CPU in a few minutes. The demo set
 # is generated at data/vicmae_demo/ on first use (about 20 s).
-#   python tools/train.py configs/vicmae_vit-t16_demo.py
+#   python tools/train.py configs/vicmae_vit-tiny-p8_1xb32-coslr-40e_demo.py
 # Same model class, losses, hooks and schedule shape as the full recipe
-# (vicmae_vit-b16_k400.py); only the sizes and the length differ. Logs go to
-# work_dirs/vicmae_vit-t16_demo/<timestamp>/, checkpoints next to them.
+# (vicmae_vit-b16_k400.py); only the sizes and the length differ. 1xb32: one
+# process, 8 videos x 4 pairs = 32 pairs per iteration (config names count
+# pairs). Logs go to work_dirs/<config name>/<timestamp>/, checkpoints next
+# to them.
 _base_ = [
     './_base_/models/vicmae_vit-base-p16.py',
     './_base_/datasets/vicmae_demo_frame_pairs.py',
