@@ -88,8 +88,8 @@ def test_runner_checkpoint_resumes(tmp_path):
 
 
 def test_loader_is_registered_for_local_and_http():
-    from vicmae_mm.checkpoint.safe_load import (load_from_safe_http,
-                                                load_from_safe_local)
+    from vicmae_mm.checkpoint.schemes import (load_from_safe_http,
+                                              load_from_safe_local)
     assert CheckpointLoader._schemes[''] is load_from_safe_local
     assert CheckpointLoader._schemes['https://'] is load_from_safe_http
 
