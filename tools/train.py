@@ -19,6 +19,8 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 import vicmae_mm  # noqa: E402,F401  (registry + safe checkpoint loader)
+from vicmae_mm.engine.hooks.bad_sample_counter_hook import \
+    check_loader_yields_batches  # noqa: E402
 from vicmae_mm.utils import setup_amp, setup_launcher  # noqa: E402
 
 
@@ -115,6 +117,8 @@ def main() -> None:
     else:
         from mmpretrain.registry import RUNNERS
         runner = RUNNERS.build(cfg)
+    # an epoch without a batch fails here, not in a scheduler (or silently)
+    check_loader_yields_batches(runner.train_dataloader)
     runner.train()
 
 
