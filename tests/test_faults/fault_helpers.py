@@ -1,0 +1,25 @@
+# Copyright (c) vicmae_mm contributors. All rights reserved.
+"""Small helpers of the fault suite (not a test module)."""
+import functools
+import importlib.util
+import os.path as osp
+from types import ModuleType
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+@functools.lru_cache(maxsize=None)
+def load_tool(relpath: str) -> ModuleType:
+    """Import a script under ``tools/`` as a module (its ``main`` unrun),
+    once per process."""
+    path = osp.join(REPO, relpath)
+    name = osp.splitext(osp.basename(path))[0]
+    spec = importlib.util.spec_from_file_location(f'tool_{name}', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def first_line(err: BaseException) -> str:
+    """The first line of an exception's message."""
+    return str(err).strip().splitlines()[0] if str(err).strip() else ''
