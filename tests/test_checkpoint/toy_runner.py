@@ -46,14 +46,18 @@ def toy_runner(work_dir,
                load_from: Optional[str] = None,
                atomic: bool = True,
                max_keep_ckpts: int = -1,
+               out_dir: Optional[str] = None,
                custom_hooks=None) -> Runner:
     """4 iterations per epoch, a checkpoint every epoch.
 
     Args:
         atomic (bool): ``AtomicCheckpointHook`` (else mmengine's
             ``CheckpointHook``). Defaults to True.
+        out_dir (str, optional): Checkpoints go to
+            ``out_dir/<work_dir name>`` (``last_checkpoint`` stays in
+            ``work_dir``). Defaults to None (``work_dir``).
     """
-    ckpt = dict(interval=1, max_keep_ckpts=max_keep_ckpts)
+    ckpt = dict(interval=1, max_keep_ckpts=max_keep_ckpts, out_dir=out_dir)
     return Runner(
         model=ToyModel(),
         work_dir=str(work_dir),
