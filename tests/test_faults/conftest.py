@@ -3,7 +3,9 @@
 
 Every test records one row of the fault table with :func:`fault_row`:
 the kind ('fault': something breaks while running; 'input': something bad
-or odd is given), what was done, what is expected and what was observed.
+or odd is given; 'baseline': the same fault without vicmae_mm's fix, to
+show what it prevents), what was done, what is expected and what was
+observed.
 """
 import os.path as osp
 import sys
@@ -17,7 +19,7 @@ for _folder in ('test_checkpoint', 'test_tools'):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-KINDS = ('fault', 'input')
+KINDS = ('fault', 'input', 'baseline')
 
 
 @pytest.fixture

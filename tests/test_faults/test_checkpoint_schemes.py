@@ -127,13 +127,17 @@ def test_scheme_loads_clean_and_refuses_code(scheme, served, monkeypatch,
         assert torch.equal(clean['state_dict']['w'], torch.ones(2))
     else:
         assert clean['message_hub']['log_scalars']['loss'].mean() == 1.5
-    with pytest.raises(UnsafeCheckpointError, match='posix.system|nt.system'):
+    with pytest.raises(UnsafeCheckpointError,
+                       match='posix.system|nt.system') as err:
         CheckpointLoader.load_checkpoint(
             scheme + where.format('evil'), map_location='cpu')
     assert not served.marker.exists()
+    what = str(err.value).split(': it uses ')[1].split(',')[0]
     fault_row('input', f'{scheme} checkpoint (clean, then code-running)',
               'clean one loads; code-running one refused, no side effect',
-              'clean loaded; UnsafeCheckpointError, 0 marker files')
+              f'clean: {len(clean["state_dict"])} tensor(s) loaded; '
+              f'code-running: refused ({what}); marker file: '
+              f'{"created" if served.marker.exists() else "none"}')
 
 
 def test_scheme_registered_by_another_package_is_refused(

@@ -105,8 +105,8 @@ def test_baseline_mmengine_hook_loses_the_only_checkpoint(
     with pytest.raises(OSError):
         runner.train()
     assert _ckpts(tmp_path) == []  # epoch_1 deleted before the failed write
-    fault_row('fault', 'baseline: the same disk-full failure with '
-              "mmengine's CheckpointHook (max_keep_ckpts=1)",
+    fault_row('baseline', 'the same disk-full failure with mmengine\'s '
+              'CheckpointHook (max_keep_ckpts=1)',
               'shows the failure mode AtomicCheckpointHook prevents',
               '0 checkpoints left: epoch_1.pth was deleted before the '
               'write failed')
