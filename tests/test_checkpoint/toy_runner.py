@@ -36,8 +36,9 @@ class ToyData(Dataset):
 
     def __getitem__(self, i):
         g = torch.Generator().manual_seed(i)
-        return dict(inputs=torch.randn(4, generator=g),
-                    data_samples=torch.randn(1, generator=g))
+        return dict(
+            inputs=torch.randn(4, generator=g),
+            data_samples=torch.randn(1, generator=g))
 
 
 def toy_runner(work_dir,
@@ -58,20 +59,22 @@ def toy_runner(work_dir,
             ``work_dir``). Defaults to None (``work_dir``).
     """
     ckpt = dict(interval=1, max_keep_ckpts=max_keep_ckpts, out_dir=out_dir)
+    checkpoint = AtomicCheckpointHook(**ckpt) if atomic else dict(
+        type='CheckpointHook', **ckpt)
     return Runner(
         model=ToyModel(),
         work_dir=str(work_dir),
         train_dataloader=dict(
-            dataset=ToyData(), batch_size=2,
+            dataset=ToyData(),
+            batch_size=2,
             sampler=dict(type='DefaultSampler', shuffle=True),
             collate_fn=dict(type='default_collate')),
         train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
         optim_wrapper=dict(optimizer=dict(type='AdamW', lr=1e-2)),
-        param_scheduler=dict(type='LinearLR', start_factor=0.1,
-                             by_epoch=False, begin=0, end=8),
+        param_scheduler=dict(
+            type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=8),
         default_hooks=dict(
-            checkpoint=AtomicCheckpointHook(**ckpt) if atomic else dict(
-                type='CheckpointHook', **ckpt),
+            checkpoint=checkpoint,
             logger=dict(type='LoggerHook', interval=1)),
         custom_hooks=custom_hooks,
         randomness=dict(seed=0),

@@ -38,8 +38,15 @@ def _touch(marker: str) -> Call:
 
 
 def _state() -> dict:
-    return {'state_dict': {'backbone.w': torch.zeros(2)},
-            'meta': {'epoch': 1, 'iter': 4}}
+    return {
+        'state_dict': {
+            'backbone.w': torch.zeros(2)
+        },
+        'meta': {
+            'epoch': 1,
+            'iter': 4
+        }
+    }
 
 
 def reduce_payload(path: str, marker: str) -> None:
@@ -47,8 +54,10 @@ def reduce_payload(path: str, marker: str) -> None:
 
 
 def legacy_format_payload(path: str, marker: str) -> None:
-    torch.save(dict(_state(), meta=_touch(marker)), path,
-               _use_new_zipfile_serialization=False)
+    torch.save(
+        dict(_state(), meta=_touch(marker)),
+        path,
+        _use_new_zipfile_serialization=False)
 
 
 def numpy_object_array_payload(path: str, marker: str) -> None:
@@ -83,8 +92,7 @@ def getattr_chain_payload(path: str, marker: str) -> None:
 
 def codecs_payload(path: str, marker: str) -> None:
     """eval() of rot13-obfuscated code decoded by ``_codecs.encode``."""
-    code = codecs.encode(f"__import__('os').system('touch {marker}')",
-                         'rot13')
+    code = codecs.encode(f"__import__('os').system('touch {marker}')", 'rot13')
     torch.save(
         dict(_state(), meta=Call(eval, Call(codecs.encode, code, 'rot13'))),
         path)

@@ -36,29 +36,34 @@ def _pipeline_step(cfg, type_name):
 
 # name -> (override, builder, words the first line of the error must hold)
 CASES = {
-    'mask ratio 1.0': ({'model.backbone.mask_ratio': 1.0}, _build_model,
-                       ('mask_ratio', '(0, 1)')),
-    'mask ratio 0': ({'model.backbone.mask_ratio': 0.0}, _build_model,
-                     ('mask_ratio', '(0, 1)')),
-    'mask ratio -0.5': ({'model.backbone.mask_ratio': -0.5}, _build_model,
-                        ('mask_ratio', '(0, 1)')),
-    "unknown pooling 'median'": ({'model.neck.mode': 'median'}, _build_model,
-                                 ('pooling mode', "'mean'")),
-    'temperature 0': ({'model.contrast_head.loss.temperature': 0.0},
-                      _build_model, ('temperature', '> 0')),
-    'temperature -0.1': ({'model.contrast_head.loss.temperature': -0.1},
-                         _build_model, ('temperature', '> 0')),
-    'T = 1 frame per sample (SampleFramePair)': (
-        ('SampleFramePair', 'num_frames', 1), _build_pipeline,
-        ('num_frames', '>= 2')),
-    'T = 1 frame per sample (PackFramePairs)': (
-        ('PackFramePairs', 'num_frames', 1), _build_pipeline,
-        ('num_frames', '>= 2')),
-    'min_gap 16 > max_gap 4': (
-        ('SampleFramePair', 'min_gap', 16), _build_pipeline,
-        ('min_gap', 'max_gap', '<=')),
-    'negative min_gap': (('SampleFramePair', 'min_gap', -1),
-                         _build_pipeline, ('min_gap', '0 <=')),
+    'mask ratio 1.0': ({
+        'model.backbone.mask_ratio': 1.0
+    }, _build_model, ('mask_ratio', '(0, 1)')),
+    'mask ratio 0': ({
+        'model.backbone.mask_ratio': 0.0
+    }, _build_model, ('mask_ratio', '(0, 1)')),
+    'mask ratio -0.5': ({
+        'model.backbone.mask_ratio': -0.5
+    }, _build_model, ('mask_ratio', '(0, 1)')),
+    "unknown pooling 'median'": ({
+        'model.neck.mode': 'median'
+    }, _build_model, ('pooling mode', "'mean'")),
+    'temperature 0': ({
+        'model.contrast_head.loss.temperature': 0.0
+    }, _build_model, ('temperature', '> 0')),
+    'temperature -0.1': ({
+        'model.contrast_head.loss.temperature': -0.1
+    }, _build_model, ('temperature', '> 0')),
+    'T = 1 frame per sample (SampleFramePair)':
+    (('SampleFramePair', 'num_frames', 1), _build_pipeline, ('num_frames',
+                                                             '>= 2')),
+    'T = 1 frame per sample (PackFramePairs)':
+    (('PackFramePairs', 'num_frames', 1), _build_pipeline, ('num_frames',
+                                                            '>= 2')),
+    'min_gap 16 > max_gap 4': (('SampleFramePair', 'min_gap', 16),
+                               _build_pipeline, ('min_gap', 'max_gap', '<=')),
+    'negative min_gap':
+    (('SampleFramePair', 'min_gap', -1), _build_pipeline, ('min_gap', '0 <=')),
     'num_pairs 0': (('SampleFramePair', 'num_pairs', 0), _build_pipeline,
                     ('num_pairs', '>= 1')),
 }
@@ -88,8 +93,8 @@ def test_bad_value_fails_at_build(case, fault_row):
 def test_batch_larger_than_data_with_drop_last(tmp_path, fault_row):
     """tools/train.py checks before any scheduler or iteration; the hook
     checks in before_run for scripts that build their own Runner."""
-    runner = toy_runner(tmp_path, max_epochs=1,
-                        custom_hooks=[BadSampleCounterHook()])
+    runner = toy_runner(
+        tmp_path, max_epochs=1, custom_hooks=[BadSampleCounterHook()])
     runner._train_dataloader.update(batch_size=16, drop_last=True)
     with pytest.raises(ValueError) as err:
         check_loader_yields_batches(runner.train_dataloader)  # as train.py
@@ -99,9 +104,10 @@ def test_batch_larger_than_data_with_drop_last(tmp_path, fault_row):
     with pytest.raises(ValueError, match='batch_size=16'):
         runner.train()  # the hook, before any iteration
     assert runner.iter == 0
-    fault_row('input', 'batch size 16 > 8 samples with drop_last=True',
-              'ValueError before the first iteration naming batch size, '
-              'data size and range', line)
+    fault_row(
+        'input', 'batch size 16 > 8 samples with drop_last=True',
+        'ValueError before the first iteration naming batch size, '
+        'data size and range', line)
 
 
 def test_bad_fraction_out_of_range(fault_row):

@@ -36,18 +36,27 @@ def served(tmp_path, monkeypatch):
     root = tmp_path / 'www'
     root.mkdir()
     # a clean checkpoint with what mmengine's message hub pickles
-    torch.save({'state_dict': {'backbone.w': torch.ones(2)},
-                'message_hub': {'log_scalars': {'loss': HistoryBuffer(
-                    [1.0, 2.0], [1, 1])}}}, root / 'clean.pth')
+    torch.save(
+        {
+            'state_dict': {
+                'backbone.w': torch.ones(2)
+            },
+            'message_hub': {
+                'log_scalars': {
+                    'loss': HistoryBuffer([1.0, 2.0], [1, 1])
+                }
+            }
+        }, root / 'clean.pth')
     reduce_payload(str(root / 'evil.pth'), str(tmp_path / 'ran'))
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
-                                directory=str(root))
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(root))
     handler.log_message = lambda *a: None
     server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield types.SimpleNamespace(
-        root=root, marker=tmp_path / 'ran',
+        root=root,
+        marker=tmp_path / 'ran',
         url=f'http://127.0.0.1:{server.server_address[1]}')
     server.shutdown()
     server.server_close()
@@ -92,17 +101,21 @@ def _fake_pavi(monkeypatch, root):
     monkeypatch.setitem(sys.modules, 'pavi', pavi)
 
 
-SCHEMES = ['http://', 'torchvision://', 'modelzoo://', 'open-mmlab://',
-           'openmmlab://', 'mmcls://', 's3://', 'petrel://',
-           'mybucket:s3://', 'pavi://']
+SCHEMES = [
+    'http://', 'torchvision://', 'modelzoo://', 'open-mmlab://',
+    'openmmlab://', 'mmcls://', 's3://', 'petrel://', 'mybucket:s3://',
+    'pavi://'
+]
 
 
 def test_every_known_scheme_has_a_safe_loader(fault_row):
     ours = set(SAFE_LOADERS.values())
     schemes = CheckpointLoader._schemes
     assert set(SAFE_LOADERS) <= set(schemes)
-    unvetted = [p for p, f in schemes.items()
-                if f not in ours and not hasattr(f, 'wrapped_loader')]
+    unvetted = [
+        p for p, f in schemes.items()
+        if f not in ours and not hasattr(f, 'wrapped_loader')
+    ]
     assert not unvetted, f'schemes without a safe loader: {unvetted}'
     assert schemes['https://'] is schemes['http://']
     fault_row('input', f'every CheckpointLoader scheme ({len(schemes)} '
@@ -117,27 +130,31 @@ def test_scheme_loads_clean_and_refuses_code(scheme, served, monkeypatch,
     _FakePetrel.ROOT = str(served.root)
     monkeypatch.setitem(backends, 'petrel', _FakePetrel)
     _fake_pavi(monkeypatch, str(served.root))
-    where = {'http://': served.url[len('http://'):] + '/{}.pth',
-             'pavi://': 'project/{}.pth', 's3://': 'bucket/{}.pth',
-             'petrel://': 'bucket/{}.pth',
-             'mybucket:s3://': 'bucket/{}.pth'}.get(scheme, '{}')
+    where = {
+        'http://': served.url[len('http://'):] + '/{}.pth',
+        'pavi://': 'project/{}.pth',
+        's3://': 'bucket/{}.pth',
+        'petrel://': 'bucket/{}.pth',
+        'mybucket:s3://': 'bucket/{}.pth'
+    }.get(scheme, '{}')
     clean = CheckpointLoader.load_checkpoint(
         scheme + where.format('clean'), map_location='cpu')
     if scheme == 'mmcls://':  # mmengine keeps the backbone only
         assert torch.equal(clean['state_dict']['w'], torch.ones(2))
     else:
         assert clean['message_hub']['log_scalars']['loss'].mean() == 1.5
-    with pytest.raises(UnsafeCheckpointError,
-                       match='posix.system|nt.system') as err:
+    with pytest.raises(
+            UnsafeCheckpointError, match='posix.system|nt.system') as err:
         CheckpointLoader.load_checkpoint(
             scheme + where.format('evil'), map_location='cpu')
     assert not served.marker.exists()
     what = str(err.value).split(': it uses ')[1].split(',')[0]
-    fault_row('input', f'{scheme} checkpoint (clean, then code-running)',
-              'clean one loads; code-running one refused, no side effect',
-              f'clean: {len(clean["state_dict"])} tensor(s) loaded; '
-              f'code-running: refused ({what}); marker file: '
-              f'{"created" if served.marker.exists() else "none"}')
+    fault_row(
+        'input', f'{scheme} checkpoint (clean, then code-running)',
+        'clean one loads; code-running one refused, no side effect',
+        f'clean: {len(clean["state_dict"])} tensor(s) loaded; '
+        f'code-running: refused ({what}); marker file: '
+        f'{"created" if served.marker.exists() else "none"}')
 
 
 def test_scheme_registered_by_another_package_is_refused(
@@ -146,8 +163,9 @@ def test_scheme_registered_by_another_package_is_refused(
                         dict(CheckpointLoader._schemes))
 
     def load_from_unsafe(filename, map_location=None):  # a careless loader
-        return torch.load(osp.join(served.root, filename[len('hub://'):]),
-                          weights_only=False)
+        return torch.load(
+            osp.join(served.root, filename[len('hub://'):]),
+            weights_only=False)
 
     CheckpointLoader.register_scheme('hub://', loader=load_from_unsafe)
     install_safe_checkpoint_loader()  # as `import vicmae_mm` does
@@ -156,6 +174,7 @@ def test_scheme_registered_by_another_package_is_refused(
     assert not served.marker.exists()
     monkeypatch.setenv(TRUST_ENV_VAR, '1')  # explicit opt-in: it is used
     assert 'state_dict' in CheckpointLoader.load_checkpoint('hub://clean.pth')
-    fault_row('input', 'scheme registered by a third-party package (unsafe '
-              'torch.load)', f'refused unless {TRUST_ENV_VAR}=1',
-              'refused, 0 marker files; loads with the opt-in')
+    fault_row(
+        'input', 'scheme registered by a third-party package (unsafe '
+        'torch.load)', f'refused unless {TRUST_ENV_VAR}=1',
+        'refused, 0 marker files; loads with the opt-in')

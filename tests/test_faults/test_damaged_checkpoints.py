@@ -85,14 +85,15 @@ def test_damaged_last_checkpoint_falls_back(damage, tmp_path, fault_row):
         assert DAMAGE[damage][1] in fallback[0]
     assert runner.epoch == 4 and runner.iter == 16  # 8 + 2 epochs of 4
     assert checkpoint_problem(str(tmp_path / 'epoch_4.pth')) is None
-    fault_row('fault', f'last_checkpoint names a checkpoint that is '
-              f'{damage}; --resume', 'warning, resume from the previous '
-              'complete checkpoint', f'resumed from epoch_2.pth (iter 8), '
-              'trained to epoch 4; warning: ' + fallback[0][4:90] + '...')
+    fault_row(
+        'fault', f'last_checkpoint names a checkpoint that is '
+        f'{damage}; --resume', 'warning, resume from the previous '
+        'complete checkpoint', f'resumed from epoch_2.pth (iter 8), '
+        'trained to epoch 4; warning: ' + fallback[0][4:90] + '...')
 
 
-@pytest.mark.parametrize('case', ['empty last_checkpoint',
-                                  'no last_checkpoint'])
+@pytest.mark.parametrize('case',
+                         ['empty last_checkpoint', 'no last_checkpoint'])
 def test_unusable_last_checkpoint_file(case, tmp_path, fault_row):
     toy_runner(tmp_path, max_epochs=2).train()
     if case == 'empty last_checkpoint':
@@ -115,10 +116,11 @@ def test_stale_last_checkpoint_is_a_complete_file(tmp_path, fault_row):
     (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_2.pth'))
     runner, _ = _resume(tmp_path)
     assert runner.iter == 16
-    fault_row('fault', 'killed between the checkpoint rename and the '
-              'last_checkpoint update; --resume', 'resume from the complete '
-              'file last_checkpoint names', 'resumed from epoch_2.pth, '
-              'trained to epoch 4 (one interval redone)')
+    fault_row(
+        'fault', 'killed between the checkpoint rename and the '
+        'last_checkpoint update; --resume', 'resume from the complete '
+        'file last_checkpoint names', 'resumed from epoch_2.pth, '
+        'trained to epoch 4 (one interval redone)')
 
 
 def test_only_checkpoint_damaged(tmp_path, fault_row):
@@ -136,20 +138,28 @@ def test_only_checkpoint_damaged(tmp_path, fault_row):
 
 def _pretrained(path):
     from mmpretrain.registry import MODELS
-    MODELS.build(dict(
-        type='VisionTransformer',
-        arch=dict(embed_dims=32, num_layers=1, num_heads=2,
-                  feedforward_channels=32), img_size=32, patch_size=8,
-        init_cfg=dict(type='Pretrained', checkpoint=path))).init_weights()
+    MODELS.build(
+        dict(
+            type='VisionTransformer',
+            arch=dict(
+                embed_dims=32,
+                num_layers=1,
+                num_heads=2,
+                feedforward_channels=32),
+            img_size=32,
+            patch_size=8,
+            init_cfg=dict(type='Pretrained', checkpoint=path))).init_weights()
 
 
 EXPLICIT = {
-    '--resume PATH': lambda p, w: toy_runner(
-        w, max_epochs=3, resume=True, load_from=p).train(),
-    'load_from': lambda p, w: toy_runner(w, max_epochs=1,
-                                         load_from=p).train(),
-    "init_cfg=dict(type='Pretrained')": lambda p, w: _pretrained(p),
-    'CheckpointLoader': lambda p, w: CheckpointLoader.load_checkpoint(p),
+    '--resume PATH':
+    lambda p, w: toy_runner(w, max_epochs=3, resume=True, load_from=p).train(),
+    'load_from':
+    lambda p, w: toy_runner(w, max_epochs=1, load_from=p).train(),
+    "init_cfg=dict(type='Pretrained')":
+    lambda p, w: _pretrained(p),
+    'CheckpointLoader':
+    lambda p, w: CheckpointLoader.load_checkpoint(p),
 }
 
 
@@ -172,11 +182,12 @@ def test_explicit_damaged_checkpoint_names_path_and_fault(
         assert 'epoch_1.pth' in line  # the complete one next to it
         assert 'PytorchStreamReader' not in line
         seen.append(damage)
-    fault_row('input', f'damaged checkpoint given to {path_name} '
-              f'({", ".join(seen)})', 'CorruptCheckpointError naming the '
-              'path, the fault and the previous complete checkpoint',
-              f'{len(seen)} of {len(seen)} as expected, e.g. '
-              f'"{line[:100]}..."')
+    fault_row(
+        'input', f'damaged checkpoint given to {path_name} '
+        f'({", ".join(seen)})', 'CorruptCheckpointError naming the '
+        'path, the fault and the previous complete checkpoint',
+        f'{len(seen)} of {len(seen)} as expected, e.g. '
+        f'"{line[:100]}..."')
 
 
 def test_clean_checkpoint_passes_the_checks(tmp_path):

@@ -76,22 +76,21 @@ def test_enospc_during_save_keeps_previous(tmp_path, monkeypatch, fault_row):
         runner.train()
     msg = _check_stopped_cleanly(err, str(tmp_path), str(tmp_path))
     monkeypatch.undo()  # space freed: --resume finishes the run
-    resumed = toy_runner(tmp_path, max_epochs=2, max_keep_ckpts=1,
-                         resume=True)
+    resumed = toy_runner(tmp_path, max_epochs=2, max_keep_ckpts=1, resume=True)
     resumed.train()
     assert resumed.iter == 8 and _ckpts(tmp_path) == ['epoch_2.pth']
-    fault_row('fault', 'disk full half-way through a checkpoint write '
-              '(ENOSPC injected), max_keep_ckpts=1', 'stop with a clear '
-              'error; previous checkpoint intact; --resume finishes',
-              'OSError: ' + msg.split('] ', 1)[-1][:150] + '...; epoch_1.pth '
-              'loads; resumed at iter 4 and finished')
+    fault_row(
+        'fault', 'disk full half-way through a checkpoint write '
+        '(ENOSPC injected), max_keep_ckpts=1', 'stop with a clear '
+        'error; previous checkpoint intact; --resume finishes',
+        'OSError: ' + msg.split('] ', 1)[-1][:150] + '...; epoch_1.pth '
+        'loads; resumed at iter 4 and finished')
 
 
 def test_baseline_mmengine_hook_loses_the_only_checkpoint(
         tmp_path, monkeypatch, fault_row):
     """Why AtomicCheckpointHook prunes after saving."""
-    runner = toy_runner(tmp_path, max_epochs=2, max_keep_ckpts=1,
-                        atomic=False)
+    runner = toy_runner(tmp_path, max_epochs=2, max_keep_ckpts=1, atomic=False)
 
     class _FailSecondSave(Hook):
         priority = 'LOWEST'
@@ -105,11 +104,12 @@ def test_baseline_mmengine_hook_loses_the_only_checkpoint(
     with pytest.raises(OSError):
         runner.train()
     assert _ckpts(tmp_path) == []  # epoch_1 deleted before the failed write
-    fault_row('baseline', 'the same disk-full failure with mmengine\'s '
-              'CheckpointHook (max_keep_ckpts=1)',
-              'shows the failure mode AtomicCheckpointHook prevents',
-              '0 checkpoints left: epoch_1.pth was deleted before the '
-              'write failed')
+    fault_row(
+        'baseline', 'the same disk-full failure with mmengine\'s '
+        'CheckpointHook (max_keep_ckpts=1)',
+        'shows the failure mode AtomicCheckpointHook prevents',
+        '0 checkpoints left: epoch_1.pth was deleted before the '
+        'write failed')
 
 
 @pytest.fixture
@@ -117,9 +117,12 @@ def small_tmpfs(tmp_path):
     mount_point = tmp_path / 'tmpfs'
     mount_point.mkdir()
     try:
-        done = subprocess.run(
-            ['mount', '-t', 'tmpfs', '-o', 'size=2m', 'tmpfs',
-             str(mount_point)], capture_output=True, timeout=10)
+        done = subprocess.run([
+            'mount', '-t', 'tmpfs', '-o', 'size=2m', 'tmpfs',
+            str(mount_point)
+        ],
+                              capture_output=True,
+                              timeout=10)
     except (OSError, subprocess.TimeoutExpired):
         done = None
     if done is None or done.returncode != 0:
@@ -134,15 +137,19 @@ def small_tmpfs(tmp_path):
 def test_real_full_tmpfs_keeps_previous(tmp_path, small_tmpfs, fault_row):
     work = tmp_path / 'work'
     ckpt_dir = osp.join(small_tmpfs, 'work')  # out_dir/<work_dir name>
-    runner = toy_runner(work, max_epochs=2, max_keep_ckpts=1,
-                        out_dir=small_tmpfs,
-                        custom_hooks=[_FillDiskAfterFirstSave(small_tmpfs)])
+    runner = toy_runner(
+        work,
+        max_epochs=2,
+        max_keep_ckpts=1,
+        out_dir=small_tmpfs,
+        custom_hooks=[_FillDiskAfterFirstSave(small_tmpfs)])
     with pytest.raises(OSError) as err:
         runner.train()
     assert err.value.errno == errno.ENOSPC
     msg = _check_stopped_cleanly(err, ckpt_dir, str(work))
-    fault_row('fault', 'disk full while saving (a real 2 MiB tmpfs, filled '
-              'after the first checkpoint), max_keep_ckpts=1',
-              'stop with a clear error; previous checkpoint intact',
-              'OSError ENOSPC: ' + msg.split('] ', 1)[-1][:110] + '...; '
-              'epoch_1.pth loads')
+    fault_row(
+        'fault', 'disk full while saving (a real 2 MiB tmpfs, filled '
+        'after the first checkpoint), max_keep_ckpts=1',
+        'stop with a clear error; previous checkpoint intact',
+        'OSError ENOSPC: ' + msg.split('] ', 1)[-1][:110] + '...; '
+        'epoch_1.pth loads')

@@ -2,8 +2,8 @@
 """SIGKILL while a checkpoint is being written, then ``--resume``.
 
 A tiny MAE trains with ``tools/train.py`` (checkpoint every 4 iterations,
-``max_keep_ckpts=1``). The helper module slows checkpoint writes down
-(``FAULT_SLOW_WRITE_S``) so that the kill, sent as soon as "Saving
+``max_keep_ckpts=1``). The helper module slows the write of ``iter_8.pth``
+down (``FAULT_SLOW_WRITE``) so that the kill, sent as soon as "Saving
 checkpoint at 8 iterations" is in the log and the temporary file exists,
 lands in the middle of the write. Without atomic writes no temporary file
 would ever appear (the test fails); with mmengine's pruning order
@@ -24,21 +24,29 @@ from vicmae_mm.checkpoint.atomic_write import TMP_SUFFIX, tmp_files
 
 SLOW_WRITE = '''
 
-# --- fault suite: slow checkpoint writes (FAULT_SLOW_WRITE_S per file) ---
+# --- fault suite: slow down one checkpoint write, FAULT_SLOW_WRITE=NAME:S ---
 import time as _time
 
 import vicmae_mm.checkpoint.atomic_write as _atomic_write
 
-_SLOW = float(os.environ.get('FAULT_SLOW_WRITE_S', '0'))
-if _SLOW:
+_NAME, _, _SECONDS = os.environ.get('FAULT_SLOW_WRITE', '').partition(':')
+if _NAME:
+    _fast_write_all, _plain_write = (_atomic_write._write_all,
+                                     _atomic_write.atomic_write_bytes)
 
     def _slow_write_all(fd, data):
         step = max(1, len(data) // 50)
         while len(data):
             data = data[os.write(fd, data[:step]):]
-            _time.sleep(_SLOW / 50)
+            _time.sleep(float(_SECONDS) / 50)
 
-    _atomic_write._write_all = _slow_write_all
+    def _atomic_write_bytes(data, path):
+        slow = os.path.basename(str(path)) == _NAME
+        _atomic_write._write_all = _slow_write_all if slow \\
+            else _fast_write_all
+        return _plain_write(data, path)
+
+    _atomic_write.atomic_write_bytes = _atomic_write_bytes
 '''
 KEEP_ONE = ['--cfg-options', 'default_hooks.checkpoint.max_keep_ckpts=1']
 
@@ -52,9 +60,13 @@ def _kill_during_save(cfg, root, work, step, timeout=120):
     """
     proc = subprocess.Popen(
         [PYTHON, 'tools/train.py', cfg, '--work-dir', work, *KEEP_ONE],
-        cwd=REPO, env=tool_env(root, FAULT_SLOW_WRITE_S='1.5',
-                               PYTHONUNBUFFERED='1'),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        cwd=REPO,
+        env=tool_env(
+            root, FAULT_SLOW_WRITE=f'iter_{step}.pth:1.5',
+            PYTHONUNBUFFERED='1'),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True)
     deadline, log = time.time() + timeout, []
     try:
         for line in proc.stdout:
@@ -94,8 +106,12 @@ def test_sigkill_during_checkpoint_write_then_resume(tmp_path, fault_row):
     assert last_checkpoint(work) == previous
     assert checkpoint_problem(previous) is None  # kept: pruned only after
 
-    resumed = run_tool([PYTHON, 'tools/train.py', cfg, '--work-dir', work,
-                        '--resume', *KEEP_ONE], root, timeout=120)
+    resumed = run_tool([
+        PYTHON, 'tools/train.py', cfg, '--work-dir', work, '--resume',
+        *KEEP_ONE
+    ],
+                       root,
+                       timeout=120)
     out = resumed.stdout + resumed.stderr
     assert resumed.returncode == 0, out[-3000:]
     assert 'left by an interrupted checkpoint write' in out
@@ -103,14 +119,14 @@ def test_sigkill_during_checkpoint_write_then_resume(tmp_path, fault_row):
     assert not tmp_files(work)
     final = osp.join(work, 'iter_12.pth')
     assert last_checkpoint(work) == final
-    assert sorted(n for n in os.listdir(work) if n.endswith('.pth')) == [
-        'iter_12.pth'
-    ]
+    assert sorted(n for n in os.listdir(work)
+                  if n.endswith('.pth')) == ['iter_12.pth']
     assert load_checkpoint_file(final)['meta']['iter'] == 12
-    fault_row('fault', 'SIGKILL during a checkpoint write (right after '
-              '"Saving checkpoint at 8 iterations"), then --resume',
-              'no partial checkpoint under a real name; resume from the '
-              'last complete one', f'killed with {partial} of ~{full_size} '
-              'bytes in a temporary file; iter_8.pth absent; iter_4.pth '
-              'complete and named by last_checkpoint; resumed at iter 4, '
-              'finished iter 12, temporary file removed')
+    fault_row(
+        'fault', 'SIGKILL during a checkpoint write (right after '
+        '"Saving checkpoint at 8 iterations"), then --resume',
+        'no partial checkpoint under a real name; resume from the '
+        'last complete one', f'killed with {partial} of ~{full_size} '
+        'bytes in a temporary file; iter_8.pth absent; iter_4.pth '
+        'complete and named by last_checkpoint; resumed at iter 4, '
+        'finished iter 12, temporary file removed')

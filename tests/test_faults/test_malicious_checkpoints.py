@@ -20,15 +20,21 @@ from toy_runner import toy_runner
 
 from vicmae_mm.checkpoint import TRUST_ENV_VAR, UnsafeCheckpointError
 
+
 def _pretrained_init(path, tmp):
     from mmpretrain.registry import MODELS
-    model = MODELS.build(dict(
-        type='VisionTransformer',
-        arch=dict(embed_dims=32, num_layers=1, num_heads=2,
-                  feedforward_channels=32),
-        img_size=32, patch_size=8,
-        init_cfg=dict(type='Pretrained', checkpoint=path,
-                      prefix='backbone.')))
+    model = MODELS.build(
+        dict(
+            type='VisionTransformer',
+            arch=dict(
+                embed_dims=32,
+                num_layers=1,
+                num_heads=2,
+                feedforward_channels=32),
+            img_size=32,
+            patch_size=8,
+            init_cfg=dict(
+                type='Pretrained', checkpoint=path, prefix='backbone.')))
     model.init_weights()
 
 
@@ -71,24 +77,31 @@ def _probe(path, tmp):
 
 
 PATHS = {
-    'mmengine CheckpointLoader': lambda p, tmp: CheckpointLoader.
-    load_checkpoint(p, map_location='cpu'),
-    'resume from a path (--resume PATH)': lambda p, tmp: toy_runner(
-        tmp, max_epochs=1, resume=True, load_from=p).train(),
-    'auto-resume via last_checkpoint (--resume)': _auto_resume,
-    'load_from': lambda p, tmp: toy_runner(tmp, max_epochs=1,
-                                           load_from=p).train(),
-    "init_cfg=dict(type='Pretrained')": _pretrained_init,
-    'mmengine load_checkpoint(model, path)': _mmengine_load_checkpoint,
-    'vicmae_mm.converters.load_state_dict_file': _converters_library,
+    'mmengine CheckpointLoader':
+    lambda p, tmp: CheckpointLoader.load_checkpoint(p, map_location='cpu'),
+    'resume from a path (--resume PATH)':
+    lambda p, tmp: toy_runner(tmp, max_epochs=1, resume=True, load_from=p).
+    train(),
+    'auto-resume via last_checkpoint (--resume)':
+    _auto_resume,
+    'load_from':
+    lambda p, tmp: toy_runner(tmp, max_epochs=1, load_from=p).train(),
+    "init_cfg=dict(type='Pretrained')":
+    _pretrained_init,
+    'mmengine load_checkpoint(model, path)':
+    _mmengine_load_checkpoint,
+    'vicmae_mm.converters.load_state_dict_file':
+    _converters_library,
     'tools/model_converters/vicmae_to_mmpretrain.py':
     _converter('vicmae_to_mmpretrain'),
     'tools/model_converters/vicmae_to_mmaction.py':
     _converter('vicmae_to_mmaction'),
     'tools/model_converters/official_to_vicmae.py':
     _converter('official_to_vicmae'),
-    'tools/visualization/visualize_reconstruction.py': _visualiser,
-    'tools/analysis/linear_probe.py': _probe,
+    'tools/visualization/visualize_reconstruction.py':
+    _visualiser,
+    'tools/analysis/linear_probe.py':
+    _probe,
 }
 
 
@@ -102,10 +115,11 @@ def test_payloads_are_live(tmp_path, fault_row):
         if marker.exists():
             ran.append(name)
     assert ran == list(PAYLOADS)
-    fault_row('input', f'control: {len(PAYLOADS)} payloads loaded with '
-              'torch.load(weights_only=False)',
-              'each one runs its code (the payloads are live)',
-              f'{len(ran)} of {len(PAYLOADS)} created their marker file')
+    fault_row(
+        'input', f'control: {len(PAYLOADS)} payloads loaded with '
+        'torch.load(weights_only=False)',
+        'each one runs its code (the payloads are live)',
+        f'{len(ran)} of {len(PAYLOADS)} created their marker file')
 
 
 @pytest.mark.parametrize('path_name', list(PATHS))
@@ -125,10 +139,11 @@ def test_loading_path_refuses_code(path_name, tmp_path, monkeypatch,
         assert line.startswith('Refused to load') and TRUST_ENV_VAR in line
         assert f'evil{i}.pth' in line, line
         refused.append(name)
-    fault_row('input', f'{len(PAYLOADS)} code-running checkpoints through '
-              f'{path_name}', 'UnsafeCheckpointError naming the global and '
-              'the opt-in; no side effect',
-              f'{len(refused)} refused, 0 marker files')
+    fault_row(
+        'input', f'{len(PAYLOADS)} code-running checkpoints through '
+        f'{path_name}', 'UnsafeCheckpointError naming the global and '
+        'the opt-in; no side effect',
+        f'{len(refused)} refused, 0 marker files')
 
 
 def test_refusal_first_line_names_global_and_opt_in(tmp_path, fault_row):
@@ -140,5 +155,6 @@ def test_refusal_first_line_names_global_and_opt_in(tmp_path, fault_row):
     assert 'posix.system' in line or 'nt.system' in line
     assert f'{TRUST_ENV_VAR}=1' in line and 'weights_only' not in line
     assert 'torch.load said: Weights only load failed' in str(err.value)
-    fault_row('input', 'refusal message', 'first line names the global and '
-              f'the opt-in, torch\'s text after it', line)
+    fault_row(
+        'input', 'refusal message', 'first line names the global and '
+        f'the opt-in, torch\'s text after it', line)

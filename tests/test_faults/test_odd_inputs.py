@@ -33,10 +33,18 @@ model = dict(
 train_cfg = dict(max_epochs=1)
 default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=10))
 '''
-AUG = [dict(type='RandomResizedCrop', scale=32, crop_ratio_range=(0.2, 1.0),
-            backend='pillow'), dict(type='RandomFlip', prob=0.5)]
-TAIL = [dict(type='PerFrameAugment', transforms=AUG),
-        dict(type='PackFramePairs', num_frames=2)]
+AUG = [
+    dict(
+        type='RandomResizedCrop',
+        scale=32,
+        crop_ratio_range=(0.2, 1.0),
+        backend='pillow'),
+    dict(type='RandomFlip', prob=0.5)
+]
+TAIL = [
+    dict(type='PerFrameAugment', transforms=AUG),
+    dict(type='PackFramePairs', num_frames=2)
+]
 SAMPLE = dict(type='SampleFramePair', min_gap=1, max_gap=3)
 
 
@@ -78,12 +86,16 @@ def _video_source(root):
     (root / 'cassé.mp4').write_bytes(data[:len(data) // 2])
     names = list(VIDEOS) + ['cassé.mp4']
     # tab-separated: paths with spaces need a delimiter other than ' '
-    (root / 'list.txt').write_text(''.join(f'{n}\t0\n' for n in names),
-                                   encoding='utf-8')
-    return dict(type='FramePairVideoDataset', data_prefix=dict(video=''),
-                delimiter='\t',
-                pipeline=[dict(type='mmaction.DecordInit'), SAMPLE,
-                          dict(type='SortedDecordDecode')] + TAIL), names
+    (root / 'list.txt').write_text(
+        ''.join(f'{n}\t0\n' for n in names), encoding='utf-8')
+    return dict(
+        type='FramePairVideoDataset',
+        data_prefix=dict(video=''),
+        delimiter='\t',
+        pipeline=[
+            dict(type='mmaction.DecordInit'), SAMPLE,
+            dict(type='SortedDecordDecode')
+        ] + TAIL), names
 
 
 def _frames_source(root):
@@ -103,31 +115,42 @@ def _frames_source(root):
     (bad / 'img_00002.jpg').write_bytes(jpeg[:len(jpeg) // 2])
     names.append('cassé 2')
     (root / 'list.txt').write_text('\n'.join(names) + '\n', encoding='utf-8')
-    return dict(type='FramePairRawframeDataset', data_prefix=dict(img=''),
-                pipeline=[SAMPLE, dict(type='mmaction.RawFrameDecode')] +
-                TAIL), [n.split(' ')[0] for n in names]
+    return dict(
+        type='FramePairRawframeDataset',
+        data_prefix=dict(img=''),
+        pipeline=[SAMPLE, dict(type='mmaction.RawFrameDecode')] +
+        TAIL), [n.split(' ')[0] for n in names]
 
 
 def _images_source(root):
-    images = {'gris ü.png': _frames(1, gray=True)[0],
-              'odd 17x9.jpg': _frames(1, 9, 17)[0],
-              'photo 日本.jpg': _frames(1, seed=1)[0],
-              'tiny 3x2.png': _frames(1, 2, 3)[0],
-              'plain.jpg': _frames(1, seed=2)[0]}
+    images = {
+        'gris ü.png': _frames(1, gray=True)[0],
+        'odd 17x9.jpg': _frames(1, 9, 17)[0],
+        'photo 日本.jpg': _frames(1, seed=1)[0],
+        'tiny 3x2.png': _frames(1, 2, 3)[0],
+        'plain.jpg': _frames(1, seed=2)[0]
+    }
     for name, img in images.items():
         cv2.imwrite(str(root / name), img)
     jpeg = (root / 'photo 日本.jpg').read_bytes()
     (root / 'cassé.jpg').write_bytes(jpeg[:len(jpeg) // 2])
     names = list(images) + ['cassé.jpg']
     (root / 'list.txt').write_text('\n'.join(names) + '\n', encoding='utf-8')
-    return dict(type='ImagePairDataset', with_label=False, data_prefix='',
-                pipeline=[dict(type='LoadImageFromFile'),
-                          dict(type='ImageToFrames', num_frames=2)] +
-                TAIL), names
+    return dict(
+        type='ImagePairDataset',
+        with_label=False,
+        data_prefix='',
+        pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(type='ImageToFrames', num_frames=2)
+        ] + TAIL), names
 
 
-SOURCES = {'videos': _video_source, 'raw frames': _frames_source,
-           'images': _images_source}
+SOURCES = {
+    'videos': _video_source,
+    'raw frames': _frames_source,
+    'images': _images_source
+}
 
 
 class _SeenFiles(Hook):
@@ -136,7 +159,10 @@ class _SeenFiles(Hook):
     def __init__(self):
         self.seen = set()
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None):
         for sample in data_batch['data_samples']:
             meta = sample.metainfo
@@ -154,8 +180,10 @@ def test_odd_inputs_train(source, num_workers, tmp_path, fault_row):
     (tmp_path / 'tiny.py').write_text(TINY)
     cfg = Config.fromfile(str(tmp_path / 'tiny.py'))
     cfg.work_dir = str(tmp_path / 'work')
-    cfg.train_dataloader.update(batch_size=2, num_workers=num_workers,
-                                persistent_workers=num_workers > 0)
+    cfg.train_dataloader.update(
+        batch_size=2,
+        num_workers=num_workers,
+        persistent_workers=False)  # no idle workers left for the next test
     cfg.train_dataloader.dataset = dict(
         dataset, data_root=str(root), ann_file='list.txt')
     runner = Runner.from_cfg(cfg)
@@ -171,9 +199,10 @@ def test_odd_inputs_train(source, num_workers, tmp_path, fault_row):
         assert counts.get('single_frame', 0) >= 1, counts
     loss = runner.message_hub.get_scalar('train/loss').current()
     assert math.isfinite(loss)
-    fault_row('input', f'{source} (num_workers={num_workers}): '
-              f'{", ".join(valid)} + corrupt {corrupt}',
-              'trains; every valid file used; the corrupt one skipped and '
-              'counted', f'{runner.iter} iterations, loss {loss:.3f}; '
-              f'{len(valid)} of {len(valid)} valid files in batches; '
-              f'counts {dict(sorted(counts.items()))}')
+    fault_row(
+        'input', f'{source} (num_workers={num_workers}): '
+        f'{", ".join(valid)} + corrupt {corrupt}',
+        'trains; every valid file used; the corrupt one skipped and '
+        'counted', f'{runner.iter} iterations, loss {loss:.3f}; '
+        f'{len(valid)} of {len(valid)} valid files in batches; '
+        f'counts {dict(sorted(counts.items()))}')

@@ -44,10 +44,13 @@ class RowCollector:
 
     def pytest_collectreport(self, report) -> None:
         if report.failed:
-            self.rows.append(dict(
-                kind='error', fault=f'collecting {report.nodeid}',
-                expected='imports', observed=_summary(report),
-                result='FAILED'))
+            self.rows.append(
+                dict(
+                    kind='error',
+                    fault=f'collecting {report.nodeid}',
+                    expected='imports',
+                    observed=_summary(report),
+                    result='FAILED'))
 
     def pytest_runtest_logreport(self, report) -> None:
         failed_setup = report.when == 'setup' and not report.passed
@@ -56,15 +59,17 @@ class RowCollector:
         props = dict(report.user_properties)
         result = ('as expected' if report.passed else
                   'skipped' if report.skipped else 'FAILED')
-        observed = props.get('observed', 'test passed' if report.passed
-                             else '')
+        observed = props.get('observed',
+                             'test passed' if report.passed else '')
         if not report.passed:
             observed = _summary(report)
-        self.rows.append(dict(
-            kind=props.get('kind', 'extra'),
-            fault=props.get('fault', report.nodeid),
-            expected=props.get('expected', 'the test passes'),
-            observed=observed, result=result))
+        self.rows.append(
+            dict(
+                kind=props.get('kind', 'extra'),
+                fault=props.get('fault', report.nodeid),
+                expected=props.get('expected', 'the test passes'),
+                observed=observed,
+                result=result))
         if self.bar is not None:
             self.bar.update()
 
@@ -84,12 +89,15 @@ def _cell(text: str) -> str:
 
 def markdown_table(rows: List[Dict[str, str]]) -> str:
     """The rows as a Markdown table."""
-    lines = ['| # | kind | input or fault | expected | observed | result |',
-             '|---|---|---|---|---|---|']
+    lines = [
+        '| # | kind | input or fault | expected | observed | result |',
+        '|---|---|---|---|---|---|'
+    ]
     for i, row in enumerate(rows, 1):
         lines.append(f'| {i} | ' + ' | '.join(
-            _cell(row[k]) for k in ('kind', 'fault', 'expected', 'observed',
-                                    'result')) + ' |')
+            _cell(row[k])
+            for k in ('kind', 'fault', 'expected', 'observed', 'result')) +
+                     ' |')
     return '\n'.join(lines)
 
 
@@ -98,8 +106,7 @@ def summary(rows: List[Dict[str, str]]) -> str:
 
     def count(kind: str, result: Optional[str] = None) -> int:
         return sum(r['kind'] == kind and r['result'] in (
-            (result, ) if result else ('as expected', 'FAILED'))
-                   for r in rows)
+            (result, ) if result else ('as expected', 'FAILED')) for r in rows)
 
     faults, inputs = count('fault'), count('input')
     ok_faults, ok_inputs = (count('fault', 'as expected'),
@@ -117,15 +124,18 @@ def summary(rows: List[Dict[str, str]]) -> str:
                      'checkpoint was intact and the run resumed from it or '
                      'stopped with an error naming it.')
     if failed:
-        lines.append(f'NOT AS EXPECTED: {len(failed)} row(s): ' + '; '.join(
-            r['fault'] for r in failed))
+        lines.append(f'NOT AS EXPECTED: {len(failed)} row(s): ' +
+                     '; '.join(r['fault'] for r in failed))
     return '\n'.join(lines)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--extra', nargs='+', default=[],
-                        help='more pytest node ids to include')
+    parser.add_argument(
+        '--extra',
+        nargs='+',
+        default=[],
+        help='more pytest node ids to include')
     parser.add_argument('-k', dest='keyword', help='pytest -k expression')
     parser.add_argument('--out', help='also write the table to this file')
     parser.add_argument('--no-progress', action='store_true')
@@ -138,9 +148,10 @@ def main(argv=None) -> int:
     os.chdir(REPO)
     if REPO not in sys.path:
         sys.path.insert(0, REPO)
-    pytest_args = ['tests/test_faults', *EXTRA_TESTS, *args.extra,
-                   '-p', 'no:cacheprovider', '-p', 'no:terminal', '-W',
-                   'ignore']
+    pytest_args = [
+        'tests/test_faults', *EXTRA_TESTS, *args.extra, '-p',
+        'no:cacheprovider', '-p', 'no:terminal', '-W', 'ignore'
+    ]
     if args.keyword:
         pytest_args += ['-k', args.keyword]
     collector = RowCollector(progress=not args.no_progress)

@@ -33,6 +33,11 @@ def tmp_files(folder: str) -> list:
     return glob.glob(osp.join(glob.escape(folder), '.*' + TMP_SUFFIX))
 
 
+def _tmp_prefix(path: str) -> str:
+    """``.<name>.`` (the name cut so the temporary name fits NAME_MAX)."""
+    return f'.{osp.basename(path)[:200]}.'
+
+
 def _write_all(fd: int, data: memoryview) -> None:
     """Write everything (``os.write`` may write less than asked)."""
     while len(data):
@@ -58,7 +63,8 @@ def atomic_write_bytes(data: Union[bytes, bytearray, memoryview],
     """Replace ``path`` with ``data`` atomically and durably.
 
     The folder is created if needed. A symlink is followed (its target is
-    replaced). On failure the temporary file is removed, ``path`` is left as
+    replaced); an existing non-regular file (a device, a FIFO) is written
+    in place. On failure the temporary file is removed, ``path`` is left as
     it was, and the ``OSError`` names the file, the size and the free space.
 
     Args:
@@ -73,10 +79,14 @@ def atomic_write_bytes(data: Union[bytes, bytearray, memoryview],
         new []
     """
     path = osp.realpath(os.fspath(path))
+    if osp.exists(path) and not osp.isfile(path):  # a device, a FIFO
+        with open(path, 'wb') as f:
+            f.write(data)
+        return
     folder = osp.dirname(path)
     os.makedirs(folder, exist_ok=True)
-    tmp = osp.join(folder, f'.{osp.basename(path)}.{uuid.uuid4().hex[:8]}'
-                   f'{TMP_SUFFIX}')
+    prefix = _tmp_prefix(path)
+    tmp = osp.join(folder, f'{prefix}{uuid.uuid4().hex[:8]}{TMP_SUFFIX}')
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         try:
@@ -90,8 +100,8 @@ def atomic_write_bytes(data: Union[bytes, bytearray, memoryview],
             os.unlink(tmp)
         except OSError:
             pass
-        if isinstance(err, OSError) and err.errno in (errno.ENOSPC,
-                                                      errno.EDQUOT):
+        if isinstance(err,
+                      OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
             free = shutil.disk_usage(folder).free
             raise OSError(
                 err.errno, f'{err.strerror or os.strerror(err.errno)}: '
@@ -101,9 +111,9 @@ def atomic_write_bytes(data: Union[bytes, bytearray, memoryview],
         raise
     _fsync_dir(folder)
     for stale in glob.glob(
-            osp.join(glob.escape(folder),
-                     glob.escape(f'.{osp.basename(path)}.') + '*' +
-                     TMP_SUFFIX)):
+            osp.join(
+                glob.escape(folder),
+                glob.escape(prefix) + '*' + TMP_SUFFIX)):
         try:  # left by an earlier, interrupted write of the same file
             os.unlink(stale)
         except OSError:

@@ -44,7 +44,7 @@ def checkpoint_problem(path: str, verify_crc: bool = True) -> Optional[str]:
         ...     data = open(f'{d}/a.pth', 'rb').read()
         ...     _ = open(f'{d}/b.pth', 'wb').write(data[:len(data) // 2])
         ...     print(checkpoint_problem(f'{d}/a.pth'))
-        ...     print(checkpoint_problem(f'{d}/b.pth').split(':')[0])
+        ...     print(checkpoint_problem(f'{d}/b.pth').split(' ')[0])
         None
         truncated
     """
@@ -63,8 +63,8 @@ def checkpoint_problem(path: str, verify_crc: bool = True) -> Optional[str]:
     try:
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
-            if not any(n.endswith('/data.pkl') or n == 'data.pkl'
-                       for n in names):
+            if not any(
+                    n.endswith('/data.pkl') or n == 'data.pkl' for n in names):
                 return 'a zip archive without data.pkl, not a torch.save file'
             if verify_crc:
                 bad = zf.testzip()
@@ -85,10 +85,9 @@ def _step_pattern(filename_tmpl: str) -> 're.Pattern[str]':
         re.escape(filename_tmpl).replace(re.escape('{}'), r'(\d+)') + '$')
 
 
-def numbered_checkpoints(folder: str,
-                         templates: Tuple[str, ...] = ('epoch_{}.pth',
-                                                       'iter_{}.pth')
-                         ) -> List[str]:
+def numbered_checkpoints(
+    folder: str, templates: Tuple[str, ...] = ('epoch_{}.pth', 'iter_{}.pth')
+) -> List[str]:
     """Checkpoint files of ``folder`` named after a template, newest first.
 
     Args:
@@ -112,11 +111,11 @@ def numbered_checkpoints(folder: str,
     return [p for _, _, p in sorted(found, reverse=True)]
 
 
-def latest_complete_checkpoint(folder: str,
-                               exclude: Tuple[str, ...] = (),
-                               templates: Tuple[str, ...] = ('epoch_{}.pth',
-                                                             'iter_{}.pth')
-                               ) -> Optional[str]:
+def latest_complete_checkpoint(
+    folder: str,
+    exclude: Tuple[str, ...] = (),
+    templates: Tuple[str, ...] = ('epoch_{}.pth', 'iter_{}.pth')
+) -> Optional[str]:
     """The newest checkpoint of ``folder`` that passes the checks.
 
     Args:
@@ -134,7 +133,8 @@ def latest_complete_checkpoint(folder: str,
     return None
 
 
-def corrupt_checkpoint_error(path: str, problem: str) -> CorruptCheckpointError:
+def corrupt_checkpoint_error(path: str,
+                             problem: str) -> CorruptCheckpointError:
     """A :class:`CorruptCheckpointError` naming ``path``, the fault and the
     newest complete checkpoint next to it (if any), to resume from."""
     msg = f'checkpoint {path!r} cannot be loaded: {problem}.'

@@ -77,9 +77,8 @@ def _numpy_globals() -> List[Union[Callable, Tuple[Callable, str]]]:
     """Numpy objects an mmengine checkpoint pickles, under numpy 1 and 2."""
     multiarray = np._core.multiarray if hasattr(np, '_core') \
         else np.core.multiarray
-    entries: List[Union[Callable, Tuple[Callable, str]]] = [
-        np.ndarray, np.dtype
-    ]
+    entries: List[Union[Callable, Tuple[Callable,
+                                        str]]] = [np.ndarray, np.dtype]
     for module in ('numpy._core.multiarray', 'numpy.core.multiarray'):
         entries.append((multiarray._reconstruct, f'{module}._reconstruct'))
         entries.append((multiarray.scalar, f'{module}.scalar'))
@@ -147,7 +146,8 @@ def _torch_load(f: Union[str, IO[bytes]], source: str,
         print_log(
             f'Loading {source} with the full unpickler because it is '
             f'marked trusted ({TRUST_ENV_VAR}); it can run code.',
-            logger='current', level=30)
+            logger='current',
+            level=30)
     with torch.serialization.safe_globals(safe_globals()):
         try:
             return torch.load(
@@ -227,8 +227,7 @@ def load_checkpoint_bytes(data: bytes,
                 raise
             raise CorruptCheckpointError(
                 f'checkpoint {source} cannot be loaded: truncated or '
-                f'damaged ({len(data)} bytes): {err}'.splitlines()[0]
-            ) from err
+                f'damaged ({len(data)} bytes): {err}'.splitlines()[0]) from err
 
 
 def load_checkpoint_url(filename: str,
@@ -257,8 +256,9 @@ def load_checkpoint_url(filename: str,
             return load_checkpoint_file(cached, map_location)
         except UnsafeCheckpointError as err:
             raise UnsafeCheckpointError(
-                str(err).replace(repr(cached), f'{filename} (cached as '
-                                 f'{cached})', 1)) from None
+                str(err).replace(
+                    repr(cached), f'{filename} (cached as '
+                    f'{cached})', 1)) from None
         except CorruptCheckpointError as err:
             raise CorruptCheckpointError(
                 f'{err} It was downloaded from {filename}; delete the file '

@@ -64,8 +64,8 @@ def load_from_safe_ceph(filename: str,
     """``s3://`` / ``petrel://``: read the bytes, then load safely."""
     file_backend = get_file_backend(
         filename, backend_args={'backend': backend})
-    return load_checkpoint_bytes(file_backend.get(filename), filename,
-                                 map_location)
+    return load_checkpoint_bytes(
+        file_backend.get(filename), filename, map_location)
 
 
 def _lookup(table: Dict[str, str], name: str, scheme: str) -> str:
@@ -80,9 +80,11 @@ def load_from_safe_torchvision(filename: str,
     """``torchvision://NAME`` (``modelzoo://NAME``, deprecated)."""
     scheme = filename[:filename.index('://') + 3]
     if scheme == 'modelzoo://':
-        print_log('The URL scheme of "modelzoo://" is deprecated, please '
-                  'use "torchvision://" instead', logger='current',
-                  level=logging.WARNING)
+        print_log(
+            'The URL scheme of "modelzoo://" is deprecated, please '
+            'use "torchvision://" instead',
+            logger='current',
+            level=logging.WARNING)
     url = _lookup(mm_ckpt.get_torchvision_models(), filename[len(scheme):],
                   scheme)
     return load_checkpoint_url(url, map_location)
@@ -96,9 +98,11 @@ def load_from_safe_openmmlab(filename: str,
     name = filename[len(scheme):]
     deprecated = mm_ckpt.get_deprecated_model_names()
     if name in deprecated:
-        print_log(f'{scheme}{name} is deprecated in favor of '
-                  f'{scheme}{deprecated[name]}', logger='current',
-                  level=logging.WARNING)
+        print_log(
+            f'{scheme}{name} is deprecated in favor of '
+            f'{scheme}{deprecated[name]}',
+            logger='current',
+            level=logging.WARNING)
         name = deprecated[name]
     url = _lookup(mm_ckpt.get_external_models(), name, scheme)
     if url.startswith(('http://', 'https://')):
@@ -135,7 +139,9 @@ SAFE_LOADERS: Dict[str, Callable] = {
 def _refuse_unknown(prefix: str, loader: Callable) -> Callable:
     """Wrap a third-party scheme loader: refused unless trusted."""
 
-    def load_from_unvetted(filename: str, map_location=None, *args,
+    def load_from_unvetted(filename: str,
+                           map_location=None,
+                           *args,
                            **kwargs) -> Any:
         if not _trusted_from_env():
             raise UnsafeCheckpointError(

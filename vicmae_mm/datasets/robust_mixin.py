@@ -25,9 +25,12 @@ def check_exists(path: str, what: str, is_dir: bool = False) -> None:
         raise FileNotFoundError(f'{what} not found: {path!r}')
 
 
-def validate_ann_file(ann_file: str, min_fields: int, max_fields: int,
+def validate_ann_file(ann_file: str,
+                      min_fields: int,
+                      max_fields: int,
                       int_fields: Callable[[int], Sequence[int]],
-                      expected: str, delimiter: Optional[str] = None) -> None:
+                      expected: str,
+                      delimiter: Optional[str] = None) -> None:
     """Check every line of a list file; ``ValueError`` with file:line.
 
     Args:
@@ -140,21 +143,26 @@ class RobustDatasetMixin:
         if reason in BAD_REASONS or n_logged < _MAX_FALLBACK_LOGS:
             self._logged.add((reason, path))
             msg = f'{type(self).__name__}: {reason} sample {path!r}'
-            print_log(msg + (f' ({detail})' if detail else ''),
-                      logger='current',
-                      level=logging.WARNING
-                      if reason in BAD_REASONS else logging.INFO)
+            print_log(
+                msg + (f' ({detail})' if detail else ''),
+                logger='current',
+                level=logging.WARNING
+                if reason in BAD_REASONS else logging.INFO)
 
     def data_source(self) -> str:
         """The list (or folder) the samples come from, for messages."""
         ann_file = getattr(self, 'ann_file', '')
         if ann_file:
             return str(ann_file)
-        prefixes = [str(v) for v in getattr(self, 'data_prefix', {}).values()
-                    if v]
+        prefixes = [
+            str(v) for v in getattr(self, 'data_prefix', {}).values() if v
+        ]
         return ', '.join(prefixes) or str(getattr(self, 'data_root', ''))
 
-    def _bad_sample(self, idx: int, path: str, reason: str,
+    def _bad_sample(self,
+                    idx: int,
+                    path: str,
+                    reason: str,
                     detail: str = '') -> None:
         """Record a bad sample; stop when no usable sample can be found."""
         self._last_failure = (f'{path!r} ({reason}'

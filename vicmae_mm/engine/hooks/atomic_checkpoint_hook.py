@@ -11,8 +11,8 @@ from mmpretrain.registry import HOOKS
 
 from ...checkpoint.atomic_write import atomic_write_bytes, tmp_files
 from ...checkpoint.integrity import (CorruptCheckpointError,
-                                    checkpoint_problem,
-                                    latest_complete_checkpoint)
+                                     checkpoint_problem,
+                                     latest_complete_checkpoint)
 
 
 class _DeferRemovals:
@@ -87,8 +87,9 @@ class AtomicCheckpointHook(CheckpointHook):
         problem = None if named is None else checkpoint_problem(named)
         if named is not None and problem is None:
             return named
-        fallback = latest_complete_checkpoint(
-            folder, tuple(p for p in (named, ) if p), (self.filename_tmpl, ))
+        fallback = latest_complete_checkpoint(folder,
+                                              tuple(p for p in (named, ) if p),
+                                              (self.filename_tmpl, ))
         if named is None:
             if fallback is not None:
                 runner.logger.warning(
@@ -113,15 +114,21 @@ class AtomicCheckpointHook(CheckpointHook):
         super().before_run(runner)
         if not (runner._resume and runner._load_from is None):
             return
-        found: List[Optional[str]] = [None]
+        # [checkpoint, error]: decided on rank 0, the same on every rank
+        found: List[Optional[str]] = [None, None]
         if is_main_process():
             for tmp in tmp_files(self._checkpoint_dir(runner)):
                 runner.logger.info(f'Removing {tmp}, left by an '
                                    'interrupted checkpoint write.')
                 with suppress(FileNotFoundError):
                     os.remove(tmp)
-            found[0] = self.find_resume_checkpoint(runner)
+            try:
+                found[0] = self.find_resume_checkpoint(runner)
+            except CorruptCheckpointError as err:
+                found[1] = str(err)
         broadcast_object_list(found)
+        if found[1] is not None:
+            raise CorruptCheckpointError(found[1])
         if found[0] is not None:
             runner._load_from = found[0]  # the Runner resumes from it
 
@@ -148,4 +155,3 @@ class AtomicCheckpointHook(CheckpointHook):
                 osp.join(runner.work_dir, 'last_checkpoint'))
             for remove, path in removals:
                 remove(path)
-

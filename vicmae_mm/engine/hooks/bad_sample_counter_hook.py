@@ -11,8 +11,8 @@ DATA_BATCH = Optional[dict]
 _BAD = ('missing', 'empty', 'corrupt')
 
 
-def check_loader_yields_batches(loader, name: str = 'train_dataloader'
-                                ) -> None:
+def check_loader_yields_batches(loader,
+                                name: str = 'train_dataloader') -> None:
     """Fail early when an epoch of ``loader`` would hold no batch.
 
     With ``drop_last=True`` and a batch larger than what one process gets
@@ -133,8 +133,8 @@ class BadSampleCounterHook(Hook):
     def after_train_epoch(self, runner) -> None:
         """Log and reset the epoch's counts; warn if too many were bad."""
         counts, files = Counter(), {}
-        for c, f in all_gather_object((dict(self.epoch_counts),
-                                       self.epoch_files)):
+        for c, f in all_gather_object(
+            (dict(self.epoch_counts), self.epoch_files)):
             counts.update(c)
             files.update(f)
         self.total_counts.update(counts)
@@ -142,8 +142,8 @@ class BadSampleCounterHook(Hook):
                                        dict(self.total_counts))
         if is_main_process():
             fmt = ', '.join(f'{k}={v}' for k, v in sorted(counts.items()))
-            tot = ', '.join(
-                f'{k}={v}' for k, v in sorted(self.total_counts.items()))
+            tot = ', '.join(f'{k}={v}'
+                            for k, v in sorted(self.total_counts.items()))
             msg = (f'Data epoch {runner.epoch}: {fmt or "no bad samples"}'
                    f' (totals: {tot or "none"})')
             shown = sorted(files.items())[:self.max_files]
@@ -151,8 +151,7 @@ class BadSampleCounterHook(Hook):
                 msg += '; bad files: ' + ', '.join(f'{p} ({r})'
                                                    for p, r in shown)
             runner.logger.info(msg)
-        self._check_fraction(runner, self.epoch_draws,
-                             f'epoch {runner.epoch}')
+        self._check_fraction(runner, self.epoch_draws, f'epoch {runner.epoch}')
         self.epoch_counts.clear()
         self.epoch_files = {}
         self.epoch_draws = [0, 0]
