@@ -8,6 +8,7 @@ show what it prevents), what was done, what is expected and what was
 observed.
 """
 import os.path as osp
+import re
 import sys
 
 import pytest
@@ -23,14 +24,26 @@ KINDS = ('fault', 'input', 'baseline')
 
 
 @pytest.fixture
-def fault_row(record_property):
-    """``fault_row(kind, fault, expected, observed)`` records the row."""
+def fault_row(record_property, tmp_path_factory):
+    """``fault_row(kind, fault, expected, observed, cases=1)`` records the
+    row; ``cases`` counts the variants one row covers (e.g. 6 payloads).
+    Temporary paths are shortened to what follows the test's folder."""
+    base = re.escape(str(tmp_path_factory.getbasetemp()))
 
-    def row(kind: str, fault: str, expected: str, observed: str) -> None:
+    def short(text: str) -> str:
+        text = re.sub(base + r'/[^/\s\'"]+/', '', str(text))
+        return re.sub(base + r'/[^/\s\'"]+', '<tmp>', text)
+
+    def row(kind: str,
+            fault: str,
+            expected: str,
+            observed: str,
+            cases: int = 1) -> None:
         assert kind in KINDS, kind
         record_property('kind', kind)
-        record_property('fault', fault)
-        record_property('expected', expected)
-        record_property('observed', observed)
+        record_property('fault', short(fault))
+        record_property('expected', short(expected))
+        record_property('observed', short(observed))
+        record_property('cases', int(cases))
 
     return row

@@ -175,7 +175,8 @@ def test_bad_files_skipped_and_counted(source, media, fault_row):
         'random-bytes, empty and missing files among good ones',
         'each skipped (another sample drawn), counted, logged once',
         f'{len(samples)} good samples per epoch; {len(got)} bad files '
-        f'recorded over 2 epochs ({counts})')
+        f'recorded over 2 epochs ({counts})',
+        cases=len(bad))
 
 
 def _failing(err):
@@ -263,16 +264,23 @@ def test_all_files_bad_stops_with_one_error(num_workers, media, fault_row):
         line.strip()[:170] + '...')
 
 
-def test_bad_streak_and_test_mode(media):
+def test_bad_streak_and_test_mode(media, fault_row):
     ds = _video_dataset(
         media, 'decord', ['good0.mp4', 'random.mp4'], max_refetch=0)
-    with pytest.raises(NoUsableSampleError, match='1 draws in a row'):
+    with pytest.raises(NoUsableSampleError, match='1 draws in a row') as err:
         ds[1]
+    streak = next(s for s in str(err.value).splitlines() if 'draws' in s)
     ds = _video_dataset(
         media, 'decord', ['good0.mp4', 'random.mp4'], test_mode=True)
     assert len(ds[0]['inputs']) == 2
     with pytest.raises(NoUsableSampleError, match='random.mp4'):
         ds[1]
+    fault_row(
+        'input', 'more bad draws in a row than max_refetch (0); a bad file '
+        'in test mode', 'one clear error each (naming the list, the counts '
+        'and the file)',
+        streak.split('; bad draws')[0],
+        cases=2)
 
 
 @pytest.mark.parametrize('limit', [0.1, 0.5])

@@ -89,7 +89,7 @@ def test_damaged_last_checkpoint_falls_back(damage, tmp_path, fault_row):
         'fault', f'last_checkpoint names a checkpoint that is '
         f'{damage}; --resume', 'warning, resume from the previous '
         'complete checkpoint', f'resumed from epoch_2.pth (iter 8), '
-        'trained to epoch 4; warning: ' + fallback[0][4:90] + '...')
+        f'trained to epoch 4; warning: "{fallback[0]}"')
 
 
 @pytest.mark.parametrize('case',
@@ -132,8 +132,7 @@ def test_only_checkpoint_damaged(tmp_path, fault_row):
     assert 'epoch_1.pth' in line and 'truncated' in line
     assert 'no other complete checkpoint' in line
     fault_row('fault', 'the only checkpoint is truncated; --resume',
-              'stop with the path and the fault (no silent restart)',
-              line[:110] + '...')
+              'stop with the path and the fault (no silent restart)', line)
 
 
 def _pretrained(path):
@@ -182,15 +181,21 @@ def test_explicit_damaged_checkpoint_names_path_and_fault(
         assert 'epoch_1.pth' in line  # the complete one next to it
         assert 'PytorchStreamReader' not in line
         seen.append(damage)
+        if damage == 'truncated to half':
+            shown = line
     fault_row(
         'input', f'damaged checkpoint given to {path_name} '
         f'({", ".join(seen)})', 'CorruptCheckpointError naming the '
         'path, the fault and the previous complete checkpoint',
         f'{len(seen)} of {len(seen)} as expected, e.g. '
-        f'"{line[:100]}..."')
+        f'"{shown}"',
+        cases=len(seen))
 
 
-def test_clean_checkpoint_passes_the_checks(tmp_path):
+def test_clean_checkpoint_passes_the_checks(tmp_path, fault_row):
     toy_runner(tmp_path, max_epochs=1).train()
     assert checkpoint_problem(str(tmp_path / 'epoch_1.pth')) is None
-    assert 'state_dict' in load_checkpoint_file(str(tmp_path / 'epoch_1.pth'))
+    ckpt = load_checkpoint_file(str(tmp_path / 'epoch_1.pth'))
+    fault_row('input', 'control: a complete Runner checkpoint', 'passes the '
+              'truncation and CRC checks and loads', f'loaded: '
+              f'{sorted(ckpt)}')

@@ -62,7 +62,8 @@ def _kill_during_save(cfg, root, work, step, timeout=120):
         [PYTHON, 'tools/train.py', cfg, '--work-dir', work, *KEEP_ONE],
         cwd=REPO,
         env=tool_env(
-            root, FAULT_SLOW_WRITE=f'iter_{step}.pth:1.5',
+            root,
+            FAULT_SLOW_WRITE=f'iter_{step}.pth:1.5',
             PYTHONUNBUFFERED='1'),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

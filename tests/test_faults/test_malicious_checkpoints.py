@@ -119,7 +119,8 @@ def test_payloads_are_live(tmp_path, fault_row):
         'input', f'control: {len(PAYLOADS)} payloads loaded with '
         'torch.load(weights_only=False)',
         'each one runs its code (the payloads are live)',
-        f'{len(ran)} of {len(PAYLOADS)} created their marker file')
+        f'{len(ran)} of {len(PAYLOADS)} created their marker file',
+        cases=len(PAYLOADS))
 
 
 @pytest.mark.parametrize('path_name', list(PATHS))
@@ -138,12 +139,14 @@ def test_loading_path_refuses_code(path_name, tmp_path, monkeypatch,
         line = first_line(err.value)
         assert line.startswith('Refused to load') and TRUST_ENV_VAR in line
         assert f'evil{i}.pth' in line, line
-        refused.append(name)
+        refused.append(line.split(': it uses ')[1].split(', which')[0])
     fault_row(
         'input', f'{len(PAYLOADS)} code-running checkpoints through '
         f'{path_name}', 'UnsafeCheckpointError naming the global and '
         'the opt-in; no side effect',
-        f'{len(refused)} refused, 0 marker files')
+        f'{len(refused)} refused, 0 marker files; refused for: ' +
+        '; '.join(sorted(set(refused))),
+        cases=len(PAYLOADS))
 
 
 def test_refusal_first_line_names_global_and_opt_in(tmp_path, fault_row):

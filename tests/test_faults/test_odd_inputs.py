@@ -181,8 +181,7 @@ def test_odd_inputs_train(source, num_workers, tmp_path, fault_row):
     cfg = Config.fromfile(str(tmp_path / 'tiny.py'))
     cfg.work_dir = str(tmp_path / 'work')
     cfg.train_dataloader.update(
-        batch_size=2,
-        num_workers=num_workers,
+        batch_size=2, num_workers=num_workers,
         persistent_workers=False)  # no idle workers left for the next test
     cfg.train_dataloader.dataset = dict(
         dataset, data_root=str(root), ann_file='list.txt')
@@ -205,4 +204,5 @@ def test_odd_inputs_train(source, num_workers, tmp_path, fault_row):
         'trains; every valid file used; the corrupt one skipped and '
         'counted', f'{runner.iter} iterations, loss {loss:.3f}; '
         f'{len(valid)} of {len(valid)} valid files in batches; '
-        f'counts {dict(sorted(counts.items()))}')
+        f'counts {dict(sorted(counts.items()))}',
+        cases=len(names))

@@ -47,6 +47,7 @@ class RowCollector:
             self.rows.append(
                 dict(
                     kind='error',
+                    cases=1,
                     fault=f'collecting {report.nodeid}',
                     expected='imports',
                     observed=_summary(report),
@@ -69,6 +70,7 @@ class RowCollector:
                 fault=props.get('fault', report.nodeid),
                 expected=props.get('expected', 'the test passes'),
                 observed=observed,
+                cases=props.get('cases', 1),
                 result=result))
         if self.bar is not None:
             self.bar.update()
@@ -104,22 +106,24 @@ def markdown_table(rows: List[Dict[str, str]]) -> str:
 def summary(rows: List[Dict[str, str]]) -> str:
     """Counts for the README: faults tried, inputs tried, nothing lost."""
 
-    def count(kind: str, result: Optional[str] = None) -> int:
-        return sum(r['kind'] == kind and r['result'] in (
-            (result, ) if result else ('as expected', 'FAILED')) for r in rows)
+    def count(kind: str, ok_only: bool = False, cases: bool = False) -> int:
+        return sum((int(r.get('cases', 1)) if cases else 1) for r in rows
+                   if r['kind'] == kind and r['result'] != 'skipped' and (
+                       r['result'] == 'as expected' or not ok_only))
 
-    faults, inputs = count('fault'), count('input')
-    ok_faults, ok_inputs = (count('fault', 'as expected'),
-                            count('input', 'as expected'))
     failed = [r for r in rows if r['result'] == 'FAILED']
     skipped = sum(r['result'] == 'skipped' for r in rows)
-    lines = [
-        f'Faults tried: {faults} ({ok_faults} as expected). Inputs tried: '
-        f'{inputs} ({ok_inputs} as expected). Baselines (mmengine without '
-        f'vicmae_mm\'s fix): {count("baseline")}. Skipped: {skipped}. '
-        f'Other tests: {count("extra")}.'
-    ]
-    if faults and ok_faults == faults:
+    lines = []
+    for kind, label in (('fault', 'Faults'), ('input', 'Inputs')):
+        lines.append(
+            f'{label} tried: {count(kind)} rows covering '
+            f'{count(kind, cases=True)} cases; {count(kind, True)} rows '
+            f'({count(kind, True, True)} cases) as expected.')
+    lines.append(f'Baselines (the same fault without vicmae_mm\'s fix): '
+                 f'{count("baseline")}. Skipped: {skipped}. Other tests: '
+                 f'{count("extra")}.')
+    faults = count('fault')
+    if faults and count('fault', True) == faults:
         lines.append('Nothing lost: after every fault the last complete '
                      'checkpoint was intact and the run resumed from it or '
                      'stopped with an error naming it.')

@@ -68,8 +68,9 @@ def restricted_getattr(obj: Any, name: str) -> Any:
             and (name in ('min', 'max', 'mean', 'current')
                  or name in HistoryBuffer._statistics_methods)):
         return getattr(HistoryBuffer, name)
+    what = getattr(obj, '__qualname__', None) or type(obj).__name__
     raise UnsafeCheckpointError(
-        f'the checkpoint calls getattr({obj!r}, {name!r}); only the '
+        f'the checkpoint calls getattr({what}, {name!r}); only the '
         'statistic methods of mmengine HistoryBuffer are allowed')
 
 
