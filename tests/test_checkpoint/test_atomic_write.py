@@ -68,3 +68,25 @@ def test_pruning_happens_after_the_new_checkpoint(tmp_path):
     assert (tmp_path / 'last_checkpoint').read_text() == str(tmp_path /
                                                              'epoch_4.pth')
     assert not atomic_write.tmp_files(str(tmp_path))
+
+
+def test_previous_best_kept_when_saving_the_new_best_fails(
+        tmp_path, monkeypatch):
+    from vicmae_mm.engine.hooks import AtomicCheckpointHook
+    runner = toy_runner(tmp_path, max_epochs=1)
+    runner.train()
+    hook = AtomicCheckpointHook(interval=1, save_best='acc', rule='greater')
+    hook.before_train(runner)
+    hook._save_best_checkpoint(runner, {'acc': 0.5})
+    best = [n for n in os.listdir(tmp_path) if n.startswith('best_acc')]
+    assert len(best) == 1
+
+    def full_disk(fd, data):
+        raise OSError(28, os.strerror(28))
+
+    monkeypatch.setattr(atomic_write, '_write_all', full_disk)
+    runner.train_loop._epoch += 1  # a later epoch, a better score
+    with pytest.raises(OSError):
+        hook._save_best_checkpoint(runner, {'acc': 0.9})
+    assert [n for n in os.listdir(tmp_path)
+            if n.startswith('best_acc')] == best  # the old best is kept

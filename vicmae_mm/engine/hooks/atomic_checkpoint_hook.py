@@ -1,8 +1,8 @@
 # Copyright (c) vicmae_mm contributors. All rights reserved.
 import os
 import os.path as osp
-from contextlib import suppress
-from typing import Callable, List, Optional, Tuple
+from contextlib import contextmanager, suppress
+from typing import Callable, Iterator, List, Optional, Tuple
 
 from mmengine.dist import broadcast_object_list, is_main_process
 from mmengine.hooks import CheckpointHook
@@ -43,10 +43,10 @@ class AtomicCheckpointHook(CheckpointHook):
       (:class:`~vicmae_mm.checkpoint.AtomicLocalBackend`), and
       ``last_checkpoint`` is rewritten the same way after mmengine writes
       it, so it only ever names a complete file;
-    - old checkpoints (``max_keep_ckpts``) are deleted only after the new
-      one is complete: mmengine deletes first, so with
-      ``max_keep_ckpts=1`` a kill or a full disk during the write left no
-      checkpoint at all;
+    - old checkpoints (``max_keep_ckpts``, and the previous best with
+      ``save_best``) are deleted only after the new one is complete:
+      mmengine deletes first, so with ``max_keep_ckpts=1`` a kill or a full
+      disk during the write left no checkpoint at all;
     - a failed save (disk full) stops the run with an error that names the
       previous, intact checkpoint;
     - on auto-resume (``resume=True`` without a path, ``--resume``), a
@@ -132,12 +132,32 @@ class AtomicCheckpointHook(CheckpointHook):
         if found[0] is not None:
             runner._load_from = found[0]  # the Runner resumes from it
 
-    def _save_checkpoint_with_step(self, runner, step, meta) -> None:
+    @contextmanager
+    def _removals_after_success(self) -> Iterator[None]:
+        """Queue the file removals mmengine makes before a save; run them
+        only if the save succeeds (main process)."""
+        if isinstance(self.file_backend, _DeferRemovals):  # nested
+            yield
+            return
         removals: List[Tuple[Callable, str]] = []
         backend = self.file_backend
         self.file_backend = _DeferRemovals(backend, removals)
         try:
-            super()._save_checkpoint_with_step(runner, step, meta)
+            yield
+        finally:
+            self.file_backend = backend
+        if is_main_process():
+            for remove, path in removals:
+                remove(path)
+
+    def _save_checkpoint_with_step(self, runner, step, meta) -> None:
+        try:
+            with self._removals_after_success():
+                super()._save_checkpoint_with_step(runner, step, meta)
+                if is_main_process():
+                    atomic_write_bytes(
+                        str(self.last_ckpt).encode(),
+                        osp.join(runner.work_dir, 'last_checkpoint'))
         except OSError as err:
             previous = find_latest_checkpoint(runner.work_dir)
             kept = (f'the previous checkpoint {previous} is intact and '
@@ -147,11 +167,9 @@ class AtomicCheckpointHook(CheckpointHook):
                 err.errno, f'saving checkpoint {self.last_ckpt} failed: '
                 f'{err.strerror or err}; {kept}. Free space and restart '
                 'with --resume.') from err
-        finally:
-            self.file_backend = backend
-        if is_main_process():
-            atomic_write_bytes(
-                str(self.last_ckpt).encode(),
-                osp.join(runner.work_dir, 'last_checkpoint'))
-            for remove, path in removals:
-                remove(path)
+
+    def _save_best_checkpoint(self, runner, metrics) -> None:
+        """mmengine's, with the old best file deleted only after the new
+        one is complete."""
+        with self._removals_after_success():
+            super()._save_best_checkpoint(runner, metrics)
