@@ -88,5 +88,5 @@ def test_previous_best_kept_when_saving_the_new_best_fails(
     runner.train_loop._epoch += 1  # a later epoch, a better score
     with pytest.raises(OSError):
         hook._save_best_checkpoint(runner, {'acc': 0.9})
-    assert [n for n in os.listdir(tmp_path)
-            if n.startswith('best_acc')] == best  # the old best is kept
+    assert [n for n in os.listdir(tmp_path) if n.startswith('best_acc')
+            ] == best  # the old best is kept

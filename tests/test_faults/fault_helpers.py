@@ -23,3 +23,21 @@ def load_tool(relpath: str) -> ModuleType:
 def first_line(err: BaseException) -> str:
     """The first line of an exception's message."""
     return str(err).strip().splitlines()[0] if str(err).strip() else ''
+
+
+def pretrained_init(path: str) -> None:
+    """Build a tiny ViT with ``init_cfg=Pretrained(path)`` and init it."""
+    from mmpretrain.registry import MODELS
+    MODELS.build(
+        dict(
+            type='VisionTransformer',
+            arch=dict(
+                embed_dims=32,
+                num_layers=1,
+                num_heads=2,
+                feedforward_channels=32),
+            img_size=32,
+            patch_size=8,
+            init_cfg=dict(
+                type='Pretrained', checkpoint=path,
+                prefix='backbone.'))).init_weights()

@@ -94,8 +94,9 @@ def _interleave(good, bad):
     return [n for pair in zip_longest(good, bad) for n in pair if n]
 
 
-def _video_dataset(media, backend, names, **kwargs):
-    lst = media / f'{backend}_{len(names)}.txt'
+def _video_dataset(media, backend, names, extra=(), **kwargs):
+    """A video list of ``names``; ``extra`` transforms run after decoding."""
+    lst = media / f'{backend}_{"_".join(n.split(".")[0] for n in names)}.txt'
     lst.write_text('\n'.join(names) + '\n')
     init, _, decode = VIDEO_INIT[backend]
     return DATASETS.build(
@@ -103,7 +104,7 @@ def _video_dataset(media, backend, names, **kwargs):
             type='FramePairVideoDataset',
             ann_file=str(lst),
             data_prefix=dict(video=str(media)),
-            pipeline=[init, SAMPLE, decode] + PACK,
+            pipeline=[init, SAMPLE, decode, *extra] + PACK,
             **kwargs))
 
 
@@ -199,18 +200,8 @@ BUGS = {
 
 
 def _bug_dataset(media, err):
-    lst = media / 'bug.txt'
-    lst.write_text('good0.mp4\ngood1.mp4\n')
-    return DATASETS.build(
-        dict(
-            type='FramePairVideoDataset',
-            ann_file=str(lst),
-            data_prefix=dict(video=str(media)),
-            pipeline=[
-                dict(type='mmaction.DecordInit'), SAMPLE,
-                dict(type='SortedDecordDecode'),
-                _failing(err)
-            ] + PACK))
+    return _video_dataset(
+        media, 'decord', ['good0.mp4', 'good1.mp4'], extra=[_failing(err)])
 
 
 @pytest.mark.parametrize('bug', list(BUGS))

@@ -9,7 +9,7 @@ import os.path as osp
 import shutil
 
 import pytest
-from fault_helpers import first_line
+from fault_helpers import first_line, pretrained_init
 from mmengine.logging import MMLogger
 from mmengine.runner.checkpoint import CheckpointLoader
 from toy_runner import toy_runner
@@ -135,28 +135,13 @@ def test_only_checkpoint_damaged(tmp_path, fault_row):
               'stop with the path and the fault (no silent restart)', line)
 
 
-def _pretrained(path):
-    from mmpretrain.registry import MODELS
-    MODELS.build(
-        dict(
-            type='VisionTransformer',
-            arch=dict(
-                embed_dims=32,
-                num_layers=1,
-                num_heads=2,
-                feedforward_channels=32),
-            img_size=32,
-            patch_size=8,
-            init_cfg=dict(type='Pretrained', checkpoint=path))).init_weights()
-
-
 EXPLICIT = {
     '--resume PATH':
     lambda p, w: toy_runner(w, max_epochs=3, resume=True, load_from=p).train(),
     'load_from':
     lambda p, w: toy_runner(w, max_epochs=1, load_from=p).train(),
     "init_cfg=dict(type='Pretrained')":
-    lambda p, w: _pretrained(p),
+    lambda p, w: pretrained_init(p),
     'CheckpointLoader':
     lambda p, w: CheckpointLoader.load_checkpoint(p),
 }

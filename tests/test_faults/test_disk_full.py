@@ -28,18 +28,33 @@ def _enospc_half_way(fd, data):
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
-class _FillDiskAfterFirstSave(Hook):
-    """After epoch 1's checkpoint, fill the file system of ``folder``."""
+class _AfterFirstSave(Hook):
+    """Call ``action()`` once epoch 1's checkpoint is saved."""
     priority = 'LOWEST'  # after the checkpoint hook
 
-    def __init__(self, folder):
-        self.folder = folder
+    def __init__(self, action):
+        self.action = action
 
     def after_train_epoch(self, runner):
         if runner.epoch == 0:  # epoch_1.pth was just saved
-            free = shutil.disk_usage(self.folder).free
-            with open(osp.join(self.folder, 'filler'), 'wb') as f:
-                f.write(b'\0' * max(free - 4096, 0))
+            self.action()
+
+
+def _fail_writes(monkeypatch):
+    """Every later write fails half-way with ENOSPC."""
+    return _AfterFirstSave(lambda: monkeypatch.setattr(
+        atomic_write, '_write_all', _enospc_half_way))
+
+
+def _fill_disk(folder):
+    """Fill the file system of ``folder`` to the last 4 KiB."""
+
+    def fill():
+        free = shutil.disk_usage(folder).free
+        with open(osp.join(folder, 'filler'), 'wb') as f:
+            f.write(b'\0' * max(free - 4096, 0))
+
+    return _AfterFirstSave(fill)
 
 
 def _ckpts(folder):
@@ -62,16 +77,7 @@ def _check_stopped_cleanly(err, ckpt_dir, work_dir):
 
 def test_enospc_during_save_keeps_previous(tmp_path, monkeypatch, fault_row):
     runner = toy_runner(tmp_path, max_epochs=2, max_keep_ckpts=1)
-
-    class _FailSecondSave(Hook):
-        priority = 'LOWEST'
-
-        def after_train_epoch(self, runner):
-            if runner.epoch == 0:  # epoch_1.pth was just saved
-                monkeypatch.setattr(atomic_write, '_write_all',
-                                    _enospc_half_way)
-
-    runner.register_custom_hooks([_FailSecondSave()])
+    runner.register_custom_hooks([_fail_writes(monkeypatch)])
     with pytest.raises(OSError) as err:
         runner.train()
     msg = _check_stopped_cleanly(err, str(tmp_path), str(tmp_path))
@@ -91,16 +97,7 @@ def test_baseline_mmengine_hook_loses_the_only_checkpoint(
         tmp_path, monkeypatch, fault_row):
     """Why AtomicCheckpointHook prunes after saving."""
     runner = toy_runner(tmp_path, max_epochs=2, max_keep_ckpts=1, atomic=False)
-
-    class _FailSecondSave(Hook):
-        priority = 'LOWEST'
-
-        def after_train_epoch(self, runner):
-            if runner.epoch == 0:  # epoch_1.pth was just saved
-                monkeypatch.setattr(atomic_write, '_write_all',
-                                    _enospc_half_way)
-
-    runner.register_custom_hooks([_FailSecondSave()])
+    runner.register_custom_hooks([_fail_writes(monkeypatch)])
     with pytest.raises(OSError):
         runner.train()
     assert _ckpts(tmp_path) == []  # epoch_1 deleted before the failed write
@@ -142,7 +139,7 @@ def test_real_full_tmpfs_keeps_previous(tmp_path, small_tmpfs, fault_row):
         max_epochs=2,
         max_keep_ckpts=1,
         out_dir=small_tmpfs,
-        custom_hooks=[_FillDiskAfterFirstSave(small_tmpfs)])
+        custom_hooks=[_fill_disk(small_tmpfs)])
     with pytest.raises(OSError) as err:
         runner.train()
     assert err.value.errno == errno.ENOSPC

@@ -13,29 +13,12 @@ import os.path as osp
 
 import pytest
 import torch
-from fault_helpers import first_line, load_tool
+from fault_helpers import first_line, load_tool, pretrained_init
 from mmengine.runner.checkpoint import CheckpointLoader
 from payloads import PAYLOADS
 from toy_runner import toy_runner
 
 from vicmae_mm.checkpoint import TRUST_ENV_VAR, UnsafeCheckpointError
-
-
-def _pretrained_init(path, tmp):
-    from mmpretrain.registry import MODELS
-    model = MODELS.build(
-        dict(
-            type='VisionTransformer',
-            arch=dict(
-                embed_dims=32,
-                num_layers=1,
-                num_heads=2,
-                feedforward_channels=32),
-            img_size=32,
-            patch_size=8,
-            init_cfg=dict(
-                type='Pretrained', checkpoint=path, prefix='backbone.')))
-    model.init_weights()
 
 
 def _auto_resume(path, tmp):
@@ -87,7 +70,7 @@ PATHS = {
     'load_from':
     lambda p, tmp: toy_runner(tmp, max_epochs=1, load_from=p).train(),
     "init_cfg=dict(type='Pretrained')":
-    _pretrained_init,
+    lambda p, tmp: pretrained_init(p),
     'mmengine load_checkpoint(model, path)':
     _mmengine_load_checkpoint,
     'vicmae_mm.converters.load_state_dict_file':
