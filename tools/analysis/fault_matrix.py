@@ -18,7 +18,7 @@ import argparse
 import os
 import os.path as osp
 import sys
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
