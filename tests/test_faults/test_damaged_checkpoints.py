@@ -92,6 +92,23 @@ def test_damaged_last_checkpoint_falls_back(damage, tmp_path, fault_row):
         f'trained to epoch 4; warning: "{fallback[0]}"')
 
 
+def test_plain_mmengine_hook_gets_an_actionable_error(tmp_path, fault_row):
+    """A user config with mmengine's CheckpointHook (no fallback): the
+    safe loader still names the damaged file and the one to resume from."""
+    toy_runner(tmp_path, max_epochs=3, atomic=False).train()
+    _truncate(str(tmp_path / 'epoch_3.pth'))
+    with pytest.raises(CorruptCheckpointError) as err:
+        toy_runner(tmp_path, max_epochs=4, resume=True, atomic=False).train()
+    line = first_line(err.value)
+    assert 'epoch_3.pth' in line and '--resume' in line
+    assert 'epoch_2.pth' in line
+    fault_row(
+        'fault', 'last_checkpoint names a truncated file, config with '
+        "mmengine's CheckpointHook (no automatic fallback); --resume",
+        'an error naming the file, the fault and the checkpoint to resume '
+        'from', line)
+
+
 @pytest.mark.parametrize('case',
                          ['empty last_checkpoint', 'no last_checkpoint'])
 def test_unusable_last_checkpoint_file(case, tmp_path, fault_row):
