@@ -106,6 +106,7 @@ BUILD_ARGS = {
     'PackFramePairs': ('mmpretrain', dict(num_frames=2)),
     'SortedDecordDecode': ('mmpretrain', dict()),
     # hooks
+    'AtomicCheckpointHook': ('mmpretrain', dict(interval=1)),
     'BadSampleCounterHook': ('mmpretrain', dict()),
     'ContrastWeightHook': ('mmpretrain',
                            dict(warmup='linear', warmup_iters=10)),

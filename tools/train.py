@@ -20,6 +20,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmengine.config import Config  # noqa: E402
 
 import vicmae_mm  # noqa: E402,F401  (registry + safe checkpoint loader)
+from vicmae_mm.engine.hooks.bad_sample_counter_hook import \
+    check_loader_yields_batches  # noqa: E402
 from vicmae_mm.utils import cli, setup_launcher  # noqa: E402
 
 
@@ -60,7 +62,10 @@ def main() -> None:
     except (RuntimeError, ValueError) as err:
         sys.exit(f'error: {err}')
     setup_launcher(cfg, args.launcher)
-    cli.build_runner(cfg).train()
+    runner = cli.build_runner(cfg)
+    # an epoch without a batch fails here, not in a scheduler (or silently)
+    check_loader_yields_batches(runner.train_dataloader)
+    runner.train()
 
 
 if __name__ == '__main__':

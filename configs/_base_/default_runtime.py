@@ -17,9 +17,13 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
     # one checkpoint per epoch, the latest 3 kept; `last_checkpoint` points at
-    # the newest one, which `resume = True` / `--resume` picks up
+    # the newest one, which `resume = True` / `--resume` picks up.
+    # AtomicCheckpointHook = mmengine's CheckpointHook that survives a kill or
+    # a full disk at any moment (old files deleted only after the new one is
+    # complete; a damaged last checkpoint falls back to the previous one)
     checkpoint=dict(
-        type='CheckpointHook', interval=1, by_epoch=True, max_keep_ckpts=3),
+        type='AtomicCheckpointHook', interval=1, by_epoch=True,
+        max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
 

@@ -6,58 +6,12 @@ import pickle
 import numpy as np
 import pytest
 import torch
-import torch.nn as nn
-from mmengine.model import BaseModel
-from mmengine.runner import Runner
 from mmengine.runner.checkpoint import CheckpointLoader
-from torch.utils.data import Dataset
+from toy_runner import toy_runner
 
 import vicmae_mm  # noqa: F401  (installs the loader)
 from vicmae_mm.checkpoint import (TRUST_ENV_VAR, UnsafeCheckpointError,
                                   load_checkpoint_file)
-
-
-class _ToyModel(BaseModel):
-
-    def __init__(self):
-        super().__init__()
-        self.linear = nn.Linear(4, 1)
-
-    def forward(self, inputs, data_samples=None, mode='tensor'):
-        out = self.linear(inputs)
-        if mode == 'loss':
-            return dict(loss=(out - data_samples).pow(2).mean())
-        return out
-
-
-class _ToyData(Dataset):
-
-    def __len__(self):
-        return 8
-
-    def __getitem__(self, i):
-        g = torch.Generator().manual_seed(i)
-        return dict(inputs=torch.randn(4, generator=g),
-                    data_samples=torch.randn(1, generator=g))
-
-
-def _runner(work_dir, max_epochs, resume=False):
-    return Runner(
-        model=_ToyModel(),
-        work_dir=str(work_dir),
-        train_dataloader=dict(
-            dataset=_ToyData(), batch_size=2,
-            sampler=dict(type='DefaultSampler', shuffle=True),
-            collate_fn=dict(type='default_collate')),
-        train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
-        optim_wrapper=dict(optimizer=dict(type='AdamW', lr=1e-2)),
-        param_scheduler=dict(type='LinearLR', start_factor=0.1, by_epoch=False,
-                             begin=0, end=8),
-        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1),
-                           logger=dict(type='LoggerHook', interval=1)),
-        randomness=dict(seed=0),
-        resume=resume,
-        default_scope='mmengine')
 
 
 class _Evil:
@@ -71,7 +25,7 @@ class _Evil:
 
 
 def test_runner_checkpoint_resumes(tmp_path):
-    _runner(tmp_path, max_epochs=2).train()
+    toy_runner(tmp_path, max_epochs=2).train()
     ckpt = tmp_path / 'epoch_2.pth'
     # What makes plain torch.load refuse it: the message hub's content.
     with pytest.raises(pickle.UnpicklingError):
@@ -81,15 +35,15 @@ def test_runner_checkpoint_resumes(tmp_path):
     assert 'train/loss' in buffers
     assert isinstance(buffers['train/loss'].mean(), np.floating)
     # Resume through mmengine (CheckpointLoader -> our loader).
-    runner = _runner(tmp_path, max_epochs=3, resume=True)
+    runner = toy_runner(tmp_path, max_epochs=3, resume=True)
     runner.train()
     assert runner.epoch == 3 and runner.iter == 12
     assert (tmp_path / 'epoch_3.pth').is_file()
 
 
 def test_loader_is_registered_for_local_and_http():
-    from vicmae_mm.checkpoint.safe_load import (load_from_safe_http,
-                                                load_from_safe_local)
+    from vicmae_mm.checkpoint.schemes import (load_from_safe_http,
+                                              load_from_safe_local)
     assert CheckpointLoader._schemes[''] is load_from_safe_local
     assert CheckpointLoader._schemes['https://'] is load_from_safe_http
 

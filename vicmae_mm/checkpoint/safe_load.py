@@ -17,26 +17,35 @@ allow-list exactly what mmengine writes:
   ``getattr`` is never reachable: with it a pickle could walk from an allowed
   object to a function's ``__globals__`` and from there to ``os.system``.
 
-:func:`install_safe_checkpoint_loader` (called by ``import vicmae_mm``)
-registers :func:`load_checkpoint_file` as mmengine's loader for local paths
-and ``http(s)://`` URLs, so resume, ``load_from`` and
-``init_cfg=dict(type='Pretrained')`` all go through it.
+Before unpickling, a local file is checked for completeness
+(:func:`~vicmae_mm.checkpoint.integrity.checkpoint_problem`): a truncated,
+empty or damaged file raises :class:`CorruptCheckpointError` naming the file,
+the fault and the newest complete checkpoint next to it.
+
+:func:`~vicmae_mm.checkpoint.schemes.install_safe_checkpoint_loader` (called
+by ``import vicmae_mm``) routes every scheme mmengine's ``CheckpointLoader``
+knows through these functions, so resume, ``load_from`` and
+``init_cfg=dict(type='Pretrained')`` all use them.
 
 Trusted legacy files that hold other objects can be loaded on purpose with
 ``VICMAE_TRUST_CHECKPOINTS=1`` in the environment (or ``trusted=True``):
 this runs the full pickle machinery, i.e. the file can execute code.
 """
 import codecs
+import io
 import os
 import os.path as osp
 import pickle
-from typing import Any, Callable, List, Optional, Tuple, Union
+import re
+from typing import IO, Any, Callable, List, Optional, Tuple, Union
 
 import numpy as np
 import torch
-from mmengine.logging import MMLogger, print_log
+from mmengine.logging import print_log
 from mmengine.logging.history_buffer import HistoryBuffer
-from mmengine.runner.checkpoint import CheckpointLoader
+
+from .integrity import (PICKLE_MAGIC, CorruptCheckpointError,
+                        checkpoint_problem, corrupt_checkpoint_error)
 
 TRUST_ENV_VAR = 'VICMAE_TRUST_CHECKPOINTS'
 
@@ -59,8 +68,9 @@ def restricted_getattr(obj: Any, name: str) -> Any:
             and (name in ('min', 'max', 'mean', 'current')
                  or name in HistoryBuffer._statistics_methods)):
         return getattr(HistoryBuffer, name)
+    what = getattr(obj, '__qualname__', None) or type(obj).__name__
     raise UnsafeCheckpointError(
-        f'the checkpoint calls getattr({obj!r}, {name!r}); only the '
+        f'the checkpoint calls getattr({what}, {name!r}); only the '
         'statistic methods of mmengine HistoryBuffer are allowed')
 
 
@@ -68,9 +78,8 @@ def _numpy_globals() -> List[Union[Callable, Tuple[Callable, str]]]:
     """Numpy objects an mmengine checkpoint pickles, under numpy 1 and 2."""
     multiarray = np._core.multiarray if hasattr(np, '_core') \
         else np.core.multiarray
-    entries: List[Union[Callable, Tuple[Callable, str]]] = [
-        np.ndarray, np.dtype
-    ]
+    entries: List[Union[Callable, Tuple[Callable,
+                                        str]]] = [np.ndarray, np.dtype]
     for module in ('numpy._core.multiarray', 'numpy.core.multiarray'):
         entries.append((multiarray._reconstruct, f'{module}._reconstruct'))
         entries.append((multiarray.scalar, f'{module}.scalar'))
@@ -95,15 +104,63 @@ def _trusted_from_env() -> bool:
     return os.environ.get(TRUST_ENV_VAR, '').lower() in ('1', 'true', 'yes')
 
 
+# What the restricted unpickler refused, from its message (torch wraps it in
+# a long text and drops the original exception).
+_REASONS = (
+    (r'GLOBAL (\S+) (?:was not an allowed global|whose module)',
+     'the global {}'),
+    (r'calls (getattr\(.+?\));', '{}'),
+    (r'call reduce for unrecognized function (.+?)(?: which belongs|$)',
+     'a call to {}'),
+    (r'Can only (?:build|create new object)[^\n]*but got (.+?)$',
+     'an object of type {}'),
+    (r'Unsupported operand (\d+)', 'pickle opcode {} (not allowed)'),
+)
+
+
+def refusal_reason(message: str) -> str:
+    """What a ``weights_only`` refusal is about, in a few words."""
+    for pattern, fmt in _REASONS:
+        m = re.search(pattern, message, re.MULTILINE)
+        if m:
+            return fmt.format(m.group(1).strip().rstrip('.'))
+    lines = [s for s in message.split('\n\n') if s.strip()]
+    return lines[1].strip() if len(lines) > 1 else message.strip()
+
+
 def _refusal(source: str, err: Exception) -> UnsafeCheckpointError:
+    what = refusal_reason(str(err))
     return UnsafeCheckpointError(
-        f'Refused to load checkpoint {source}: {err}\n'
+        f'Refused to load checkpoint {source}: it uses {what}, which is not '
+        'on vicmae_mm\'s allow-list; load it only if you trust the file, '
+        f'with {TRUST_ENV_VAR}=1 (or trusted=True).\n'
         'vicmae_mm loads checkpoints with torch weights_only=True plus an '
         'allow-list of what mmengine checkpoints hold (HistoryBuffer, numpy '
-        'arrays/dtypes); this file references something else, which could '
-        'run code on load. If you trust the file, load it on purpose with '
-        f'{TRUST_ENV_VAR}=1 in the environment (or '
-        'vicmae_mm.checkpoint.load_checkpoint_file(path, trusted=True)).')
+        'arrays/dtypes); anything else could run code while loading.\n'
+        f'torch.load said: {err}')
+
+
+def _torch_load(f: Union[str, IO[bytes]], source: str,
+                map_location: Optional[Any], trusted: bool) -> Any:
+    """``torch.load`` with the allow-list and our messages."""
+    if trusted:
+        print_log(
+            f'Loading {source} with the full unpickler because it is '
+            f'marked trusted ({TRUST_ENV_VAR}); it can run code.',
+            logger='current',
+            level=30)
+    with torch.serialization.safe_globals(safe_globals()):
+        try:
+            return torch.load(
+                f, map_location=map_location, weights_only=not trusted)
+        except pickle.UnpicklingError as err:
+            if trusted:
+                raise
+            raise _refusal(source, err) from None
+        except EOFError as err:
+            raise CorruptCheckpointError(
+                f'checkpoint {source} cannot be loaded: it ends early '
+                f'(EOFError {err}); the file is truncated') from err
 
 
 def load_checkpoint_file(filename: str,
@@ -123,24 +180,55 @@ def load_checkpoint_file(filename: str,
 
     Raises:
         FileNotFoundError: if ``filename`` is not a file.
+        CorruptCheckpointError: if the file is empty, truncated, fails a
+            CRC check or is not a checkpoint.
         UnsafeCheckpointError: if the pickle references a global outside
             the allow-list (and ``trusted`` is off).
     """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint {filename} can not be found.')
+    problem = checkpoint_problem(filename)
+    if problem is not None:
+        raise corrupt_checkpoint_error(filename, problem)
     trusted = _trusted_from_env() if trusted is None else trusted
-    if trusted:
-        print_log(
-            f'Loading {filename} with the full unpickler because it is '
-            f'marked trusted ({TRUST_ENV_VAR}); it can run code.',
-            logger='current', level=30)
-    with torch.serialization.safe_globals(safe_globals()):
+    with open(filename, 'rb') as f:
+        legacy = f.read(1) == PICKLE_MAGIC  # no index to check beforehand
+    try:
+        return _torch_load(filename, repr(filename), map_location, trusted)
+    except (RuntimeError, IndexError, ValueError) as err:
+        if isinstance(err, CorruptCheckpointError) or not (
+                legacy or 'PytorchStreamReader' in str(err)):
+            raise
+        raise corrupt_checkpoint_error(
+            filename, f'{type(err).__name__}: {err}'.splitlines()[0]) from err
+
+
+def load_checkpoint_bytes(data: bytes,
+                          source: str,
+                          map_location: Optional[Any] = None) -> Any:
+    """:func:`load_checkpoint_file` for a checkpoint held in memory.
+
+    Args:
+        data (bytes): The file's bytes.
+        source (str): Where they came from (for messages).
+        map_location (optional): as in :func:`torch.load`.
+
+    Returns:
+        Any: the unpickled checkpoint.
+    """
+    if not data:
+        raise CorruptCheckpointError(f'checkpoint {source} is empty')
+    with io.BytesIO(data) as buffer:
         try:
-            return torch.load(
-                filename, map_location=map_location, weights_only=not trusted)
-        except pickle.UnpicklingError as err:
-            raise _refusal(repr(filename), err) from err
+            return _torch_load(buffer, source, map_location,
+                               _trusted_from_env())
+        except RuntimeError as err:
+            if 'PytorchStreamReader' not in str(err):
+                raise
+            raise CorruptCheckpointError(
+                f'checkpoint {source} cannot be loaded: truncated or '
+                f'damaged ({len(data)} bytes): {err}'.splitlines()[0]) from err
 
 
 def load_checkpoint_url(filename: str,
@@ -149,61 +237,37 @@ def load_checkpoint_url(filename: str,
                         progress: bool = False) -> Any:
     """``http(s)://`` counterpart of :func:`load_checkpoint_file`.
 
-    mmengine downloads through ``torch.hub.load_state_dict_from_url``, whose
-    ``weights_only`` defaults to False; we keep it on, as for local files.
+    Downloads once into ``model_dir`` (torch hub's ``checkpoints`` folder by
+    default; torch writes to a temporary file and renames it) and loads the
+    cached file like a local one. Rank 0 downloads first, the other ranks
+    then read the cache.
     """
+    from urllib.parse import urlparse
+
     from mmengine.dist import barrier, get_dist_info
-    trusted = _trusted_from_env()
     rank, world_size = get_dist_info()
+    folder = model_dir or osp.join(torch.hub.get_dir(), 'checkpoints')
+    cached = osp.join(folder, osp.basename(urlparse(filename).path))
 
     def _load() -> Any:
-        with torch.serialization.safe_globals(safe_globals()):
-            try:
-                return torch.hub.load_state_dict_from_url(
-                    filename,
-                    model_dir=model_dir,
-                    map_location=map_location,
-                    progress=progress,
-                    weights_only=not trusted)
-            except pickle.UnpicklingError as err:
-                raise _refusal(filename, err) from err
+        if not osp.isfile(cached):
+            os.makedirs(folder, exist_ok=True)
+            torch.hub.download_url_to_file(filename, cached, None, progress)
+        try:
+            return load_checkpoint_file(cached, map_location)
+        except UnsafeCheckpointError as err:
+            raise UnsafeCheckpointError(
+                str(err).replace(
+                    repr(cached), f'{filename} (cached as '
+                    f'{cached})', 1)) from None
+        except CorruptCheckpointError as err:
+            raise CorruptCheckpointError(
+                f'{err} It was downloaded from {filename}; delete the file '
+                'to download it again.') from None
 
-    # Rank 0 downloads first so the other ranks find the file in the cache.
     checkpoint = _load() if rank == 0 else None
     if world_size > 1:
         barrier()
         if rank > 0:
             checkpoint = _load()
     return checkpoint
-
-
-def load_from_safe_local(filename: str,
-                         map_location: Optional[Any] = None) -> Any:
-    """mmengine scheme loader for local paths (its log calls it by name)."""
-    return load_checkpoint_file(filename, map_location)
-
-
-def load_from_safe_http(filename: str,
-                        map_location: Optional[Any] = None,
-                        model_dir: Optional[str] = None,
-                        progress: bool = False) -> Any:
-    """mmengine scheme loader for ``http(s)://`` URLs."""
-    return load_checkpoint_url(filename, map_location, model_dir, progress)
-
-
-def install_safe_checkpoint_loader() -> None:
-    """Make mmengine load local and http(s) checkpoints safely.
-
-    Registers :func:`load_checkpoint_file` for the ``''`` (local) scheme and
-    :func:`load_checkpoint_url` for ``http://``/``https://`` in
-    ``mmengine.runner.CheckpointLoader`` (mmengine logs "Loads checkpoint by
-    safe_local backend"). Idempotent.
-    """
-    CheckpointLoader.register_scheme(
-        prefixes='', loader=load_from_safe_local, force=True)
-    CheckpointLoader.register_scheme(
-        prefixes=('http://', 'https://'),
-        loader=load_from_safe_http,
-        force=True)
-    MMLogger.get_current_instance().debug(
-        'vicmae_mm: safe checkpoint loader installed')

@@ -4,10 +4,11 @@ import logging
 import os
 import os.path as osp
 from collections import Counter
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from mmengine.logging import print_log
 
+from .decode_errors import DECODER_MODULES, is_decode_error
 from .sample_events import SampleEvent, collect_sample_events
 
 #: Reasons that make a sample unusable (another one is drawn).
@@ -24,9 +25,12 @@ def check_exists(path: str, what: str, is_dir: bool = False) -> None:
         raise FileNotFoundError(f'{what} not found: {path!r}')
 
 
-def validate_ann_file(ann_file: str, min_fields: int, max_fields: int,
+def validate_ann_file(ann_file: str,
+                      min_fields: int,
+                      max_fields: int,
                       int_fields: Callable[[int], Sequence[int]],
-                      expected: str, delimiter: Optional[str] = None) -> None:
+                      expected: str,
+                      delimiter: Optional[str] = None) -> None:
     """Check every line of a list file; ``ValueError`` with file:line.
 
     Args:
@@ -59,17 +63,30 @@ def validate_ann_file(ann_file: str, min_fields: int, max_fields: int,
                          f'"{expected}"')
 
 
+class NoUsableSampleError(RuntimeError):
+    """Every sample tried is bad: the run cannot go on."""
+
+
 class RobustDatasetMixin:
     """Skip bad files instead of failing; count and log them once.
 
     Put it first in the bases of an mmengine ``BaseDataset`` subclass and
     implement :meth:`sample_path`. ``prepare_data`` returns None for a
-    missing, empty or undecodable sample, which makes ``BaseDataset`` draw
-    another index (up to ``max_refetch`` times). Every bad file is logged
-    once per process with its path and reason, counted per reason in
-    ``bad_sample_counts`` and per file in ``bad_files``; the events are also
-    attached to the next good sample's metainfo as ``data_events`` so that
-    ``BadSampleCounterHook`` can sum them across DataLoader workers.
+    missing or empty file and for one that does not decode
+    (:func:`is_decode_error`), which makes ``BaseDataset`` draw another
+    index. Any other exception (a ``KeyError`` or ``TypeError`` from a
+    transform or config bug) propagates at once with its traceback. Every
+    bad file is logged once per process with its path and reason, counted
+    per reason in ``bad_sample_counts`` and per file in ``bad_files``; the
+    events are also attached to the next good sample's metainfo as
+    ``data_events`` so that ``BadSampleCounterHook`` can sum them across
+    DataLoader workers.
+
+    When every sample of the data set has turned out bad, or more than
+    ``max_refetch`` draws in a row were bad, :class:`NoUsableSampleError`
+    stops the run with one message naming the list, the counts and the
+    last failure. In test mode a bad file cannot be replaced and raises it
+    at once.
 
     Args:
         auto_create_demo (bool): Generate the built-in demo dataset at
@@ -77,6 +94,9 @@ class RobustDatasetMixin:
             :func:`vicmae_mm.datasets.demo.ensure_demo_dataset`).
             Defaults to False.
     """
+
+    #: See :func:`is_decode_error`; extend it in a subclass with new decoders.
+    decoder_modules: Tuple[str, ...] = DECODER_MODULES
 
     def __init__(self, *args, auto_create_demo: bool = False, **kwargs):
         self.auto_create_demo = auto_create_demo
@@ -86,6 +106,8 @@ class RobustDatasetMixin:
         self._pending_events: List[SampleEvent] = []
         self._last_failure: Optional[str] = None
         self._last_error: Optional[BaseException] = None
+        self._bad_indices: Set[int] = set()
+        self._bad_streak = 0
         if auto_create_demo:
             from .demo import ensure_demo_dataset
             ensure_demo_dataset(kwargs.get('data_root') or '')
@@ -104,6 +126,11 @@ class RobustDatasetMixin:
                 return None if next(entries, None) is not None else 'empty'
         return None if osp.getsize(path) > 0 else 'empty'
 
+    def is_decode_error(self, err: BaseException) -> bool:
+        """Whether ``err`` from the pipeline means a bad file (see
+        :func:`is_decode_error`)."""
+        return is_decode_error(err, self.decoder_modules)
+
     def record_event(self, reason: str, path: str, detail: str = '') -> None:
         """Count an event, log it once per file and queue it for the hook."""
         self.bad_sample_counts[reason] += 1
@@ -116,10 +143,52 @@ class RobustDatasetMixin:
         if reason in BAD_REASONS or n_logged < _MAX_FALLBACK_LOGS:
             self._logged.add((reason, path))
             msg = f'{type(self).__name__}: {reason} sample {path!r}'
-            print_log(msg + (f' ({detail})' if detail else ''),
-                      logger='current',
-                      level=logging.WARNING
-                      if reason in BAD_REASONS else logging.INFO)
+            print_log(
+                msg + (f' ({detail})' if detail else ''),
+                logger='current',
+                level=logging.WARNING
+                if reason in BAD_REASONS else logging.INFO)
+
+    def data_source(self) -> str:
+        """The list (or folder) the samples come from, for messages."""
+        ann_file = getattr(self, 'ann_file', '')
+        if ann_file:
+            return str(ann_file)
+        prefixes = [
+            str(v) for v in getattr(self, 'data_prefix', {}).values() if v
+        ]
+        return ', '.join(prefixes) or str(getattr(self, 'data_root', ''))
+
+    def _bad_sample(self,
+                    idx: int,
+                    path: str,
+                    reason: str,
+                    detail: str = '') -> None:
+        """Record a bad sample; stop when no usable sample can be found."""
+        self._last_failure = (f'{path!r} ({reason}'
+                              f'{": " + detail if detail else ""})')
+        self.record_event(reason, path, detail)
+        self._bad_indices.add(idx)
+        self._bad_streak += 1
+        n_bad, total = len(self._bad_indices), len(self)
+        if not (self.test_mode or n_bad >= total
+                or self._bad_streak > self.max_refetch):
+            return None
+        counts = ', '.join(f'{k}={v}' for k, v in sorted(
+            (k, v) for k, v in self.bad_sample_counts.items()
+            if k in BAD_REASONS))
+        if self.test_mode:
+            what = 'a bad file in test mode (it cannot be replaced)'
+        elif n_bad >= total:
+            what = f'all {total} samples are bad'
+        else:
+            what = (f'{self._bad_streak} draws in a row were bad ({n_bad} '
+                    f'distinct bad samples of {total})')
+        raise NoUsableSampleError(
+            f'{type(self).__name__}: no usable sample in {self.data_source()}'
+            f': {what}; bad draws so far: {counts}. Last failure: '
+            f'{self._last_failure}. Check the list, data_root/data_prefix '
+            'and the files.') from self._last_error
 
     def prepare_data(self, idx: int):
         """Run the pipeline; None (another draw) for a bad sample."""
@@ -127,18 +196,18 @@ class RobustDatasetMixin:
         path = self.sample_path(data_info)
         reason = self.check_source(path)
         if reason is not None:
-            self._last_failure = f'{path!r} ({reason})'
-            self.record_event(reason, path)
-            return None
+            self._last_error = None
+            return self._bad_sample(idx, path, reason)
         try:
             with collect_sample_events() as events:
                 data = self.pipeline(data_info)
-        except Exception as e:  # decoders raise many exception types
+        except Exception as e:
+            if not self.is_decode_error(e):
+                raise  # a bug or a config error, not a bad file
             self._last_error = e
-            detail = f'{type(e).__name__}: {e}'
-            self._last_failure = f'{path!r} (corrupt: {detail})'
-            self.record_event('corrupt', path, detail)
-            return None
+            return self._bad_sample(idx, path, 'corrupt',
+                                    f'{type(e).__name__}: {e}')
+        self._bad_streak = 0
         for event in events:
             self.record_event(*event)
         if data is not None and self._pending_events:
@@ -149,12 +218,6 @@ class RobustDatasetMixin:
         return data
 
     def __getitem__(self, idx: int):
-        try:
-            return super().__getitem__(idx)
-        except Exception as e:
-            if self._last_failure is None or e is self._last_error:
-                raise
-            raise RuntimeError(
-                f'{type(self).__name__}: no usable sample after '
-                f'{self.max_refetch + 1} tries; last failure: '
-                f'{self._last_failure}') from (self._last_error or e)
+        """``BaseDataset.__getitem__`` (draws again after a bad sample)."""
+        self._bad_streak = 0
+        return super().__getitem__(idx)

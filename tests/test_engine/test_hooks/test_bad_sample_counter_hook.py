@@ -38,4 +38,5 @@ def test_counts_per_epoch_and_totals():
     hook.after_train_epoch(runner)  # a clean epoch
     msg = runner.logger.info.call_args[0][0]
     assert 'no bad samples' in msg and 'missing=2' in msg
-    assert repr(hook) == 'BadSampleCounterHook(max_files=5)'
+    assert repr(hook) == ('BadSampleCounterHook(max_files=5, '
+                          'max_bad_fraction=0.05, interval=None)')

@@ -35,7 +35,7 @@ class PackFramePairs(PackInputs):
     - data_samples (:obj:`DataSample`, with ``pair_index`` in metainfo)
 
     Args:
-        num_frames (int): Frames per sample T. Defaults to 2.
+        num_frames (int): Frames per sample T >= 2. Defaults to 2.
         input_key (str): Key of the frames. Defaults to 'img'.
         algorithm_keys (Sequence[str]): See ``PackInputs``. Defaults to ().
         meta_keys (Sequence[str]): See ``PackInputs``. Defaults to
@@ -58,8 +58,9 @@ class PackFramePairs(PackInputs):
                  input_key: str = 'img',
                  algorithm_keys=(),
                  meta_keys=DEFAULT_META_KEYS) -> None:
-        if num_frames < 1:
-            raise ValueError(f'num_frames must be >= 1, got {num_frames}')
+        if num_frames < 2:  # ViC-MAE contrasts T >= 2 frames per sample
+            raise ValueError('PackFramePairs: num_frames (frames per sample '
+                             f'T) must be >= 2, got {num_frames}')
         self.num_frames = num_frames
         super().__init__(input_key, algorithm_keys,
                          tuple(meta_keys) + ('pair_index', ))

@@ -1,0 +1,92 @@
+# Copyright (c) vicmae_mm contributors. All rights reserved.
+"""Atomic local writes and AtomicCheckpointHook's bookkeeping."""
+import os
+import stat
+
+import pytest
+from mmengine.fileio import get_file_backend
+from toy_runner import toy_runner
+
+import vicmae_mm.checkpoint.atomic_write as atomic_write
+from vicmae_mm.checkpoint import AtomicLocalBackend, atomic_write_bytes
+
+
+def test_local_backend_is_atomic_after_import(tmp_path):
+    backend = get_file_backend(str(tmp_path / 'x.pth'))
+    assert isinstance(backend, AtomicLocalBackend)
+    backend.put(b'abc', tmp_path / 'sub' / 'x.pth')
+    backend.put_text('é', tmp_path / 'sub' / 'y.txt')
+    assert (tmp_path / 'sub' / 'x.pth').read_bytes() == b'abc'
+    assert (tmp_path / 'sub' / 'y.txt').read_text(encoding='utf-8') == 'é'
+
+
+def test_interrupted_write_leaves_old_content(tmp_path, monkeypatch):
+    target = tmp_path / 'ckpt.pth'
+    target.write_bytes(b'old complete file')
+
+    def interrupted(fd, data):
+        os.write(fd, data[:3])
+        raise KeyboardInterrupt  # or a signal handler raising
+
+    monkeypatch.setattr(atomic_write, '_write_all', interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write_bytes(b'new content', target)
+    assert target.read_bytes() == b'old complete file'
+    assert not atomic_write.tmp_files(str(tmp_path))
+
+
+def test_stale_temporary_files_are_removed(tmp_path):
+    stale = tmp_path / f'.a.pth.deadbeef{atomic_write.TMP_SUFFIX}'
+    other = tmp_path / f'.b.pth.deadbeef{atomic_write.TMP_SUFFIX}'
+    stale.write_bytes(b'partial')
+    other.write_bytes(b'partial')
+    atomic_write_bytes(b'x', tmp_path / 'a.pth')
+    assert not stale.exists() and other.exists()  # same target only
+
+
+def test_symlink_target_is_replaced_and_mode_follows_umask(tmp_path):
+    real = tmp_path / 'real.pth'
+    real.write_bytes(b'old')
+    link = tmp_path / 'link.pth'
+    link.symlink_to(real)
+    atomic_write_bytes(b'new', link)
+    assert link.is_symlink() and real.read_bytes() == b'new'
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(real.stat().st_mode) == 0o666 & ~umask
+
+
+def test_non_regular_target_written_in_place():
+    atomic_write_bytes(b'discarded', '/dev/null')  # no rename over a device
+
+
+def test_pruning_happens_after_the_new_checkpoint(tmp_path):
+    runner = toy_runner(tmp_path, max_epochs=4, max_keep_ckpts=2)
+    runner.train()
+    names = sorted(n for n in os.listdir(tmp_path) if n.endswith('.pth'))
+    assert names == ['epoch_3.pth', 'epoch_4.pth']
+    assert (tmp_path / 'last_checkpoint').read_text() == str(tmp_path /
+                                                             'epoch_4.pth')
+    assert not atomic_write.tmp_files(str(tmp_path))
+
+
+def test_previous_best_kept_when_saving_the_new_best_fails(
+        tmp_path, monkeypatch):
+    from vicmae_mm.engine.hooks import AtomicCheckpointHook
+    runner = toy_runner(tmp_path, max_epochs=1)
+    runner.train()
+    hook = AtomicCheckpointHook(interval=1, save_best='acc', rule='greater')
+    hook.before_train(runner)
+    hook._save_best_checkpoint(runner, {'acc': 0.5})
+    best = [n for n in os.listdir(tmp_path) if n.startswith('best_acc')]
+    assert len(best) == 1
+
+    def full_disk(fd, data):
+        raise OSError(28, os.strerror(28))
+
+    monkeypatch.setattr(atomic_write, '_write_all', full_disk)
+    runner.train_loop._epoch += 1  # a later epoch, a better score
+    with pytest.raises(OSError):
+        hook._save_best_checkpoint(runner, {'acc': 0.9})
+    assert [n for n in os.listdir(tmp_path) if n.startswith('best_acc')
+            ] == best  # the old best is kept
