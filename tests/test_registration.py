@@ -97,6 +97,8 @@ BUILD_ARGS = {
     'ImageToFrames': ('mmpretrain', dict(num_frames=2)),
     'PackFramePairs': ('mmpretrain', dict(num_frames=2)),
     'SortedDecordDecode': ('mmpretrain', dict()),
+    'ExactVideoInit': ('mmpretrain', dict(cache_size=8)),
+    'ExactVideoDecode': ('mmpretrain', dict(num_threads=1)),
     # hooks
     'BadSampleCounterHook': ('mmpretrain', dict()),
     'ContrastWeightHook': ('mmpretrain',

@@ -1,4 +1,6 @@
 # Copyright (c) vicmae_mm contributors. All rights reserved.
+from .exact_video_decode import ExactVideoDecode
+from .exact_video_init import ExactVideoInit
 from .image_to_frames import ImageToFrames
 from .pack_frame_pairs import PackFramePairs
 from .per_frame_augment import PerFrameAugment
@@ -6,6 +8,7 @@ from .sample_frame_pair import SampleFramePair, sample_frame_indices
 from .sorted_decord_decode import SortedDecordDecode
 
 __all__ = [
-    'ImageToFrames', 'PackFramePairs', 'PerFrameAugment', 'SampleFramePair',
-    'SortedDecordDecode', 'sample_frame_indices'
+    'ExactVideoDecode', 'ExactVideoInit', 'ImageToFrames', 'PackFramePairs',
+    'PerFrameAugment', 'SampleFramePair', 'SortedDecordDecode',
+    'sample_frame_indices'
 ]
