@@ -149,23 +149,26 @@ class SampleFramePair(BaseTransform):
                             f'no frame rate; default_fps={self.default_fps}')
         return self.default_fps
 
-    def to_frames(self, value: float, results: dict) -> int:
-        """Convert a length in ``gap_unit`` to frames for this video."""
+    def to_frames(self, value: float, fps: Optional[float]) -> int:
+        """Convert a length in ``gap_unit`` to frames at ``fps``."""
         if self.gap_unit == 'frame':
             return int(round(value))
-        return int(round(value * self.video_fps(results)))
+        return int(round(value * fps))
 
     def gap_in_frames(self, results: dict) -> Tuple[int, int]:
         """Return (min_gap, max_gap) in frames for this video."""
-        return (self.to_frames(self.min_gap, results),
-                self.to_frames(self.max_gap, results))
+        fps = self.video_fps(results) if self.gap_unit == 'second' else None
+        return (self.to_frames(self.min_gap, fps),
+                self.to_frames(self.max_gap, fps))
 
     def transform(self, results: dict) -> dict:
         """Add ``frame_inds`` for K groups of T frames."""
-        min_gap, max_gap = self.gap_in_frames(results)
+        fps = self.video_fps(results) if self.gap_unit == 'second' else None
+        min_gap = self.to_frames(self.min_gap, fps)
+        max_gap = self.to_frames(self.max_gap, fps)
         window = self.pair_window
         if window is not None and window != GOP:
-            window = self.to_frames(window, results)
+            window = self.to_frames(window, fps)
         inds, status = sample_frame_indices(
             int(results['total_frames']), min_gap, max_gap, self.num_frames,
             self.num_pairs, self.test_mode, pair_window=window,
