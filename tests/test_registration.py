@@ -99,6 +99,7 @@ BUILD_ARGS = {
     'SortedDecordDecode': ('mmpretrain', dict()),
     'ExactVideoInit': ('mmpretrain', dict(cache_size=8)),
     'ExactVideoDecode': ('mmpretrain', dict(num_threads=1)),
+    'LoadShardFramePair': ('mmpretrain', dict(num_frames=2)),
     # hooks
     'BadSampleCounterHook': ('mmpretrain', dict()),
     'ContrastWeightHook': ('mmpretrain',
@@ -112,6 +113,8 @@ BUILT_ELSEWHERE = {
     'FramePairVideoDataset': 'tests/test_datasets',
     'FramePairRawframeDataset': 'tests/test_datasets',
     'ImagePairDataset': 'tests/test_datasets',
+    'FramePairShardDataset': 'tests/test_datasets/test_shard_dataset.py',
+    'ShardAwareSampler': 'tests/test_datasets/test_shard_dataset.py',
     'CompileSafeOptimWrapperConstructor': 'tests/test_engine',
     'CompileSafeLayerDecayOptimWrapperConstructor': 'tests/test_engine',
     'repeat_default_collate': 'tests/test_datasets',
