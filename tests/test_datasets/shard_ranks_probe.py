@@ -36,17 +36,28 @@ class Probe:
 def main(shard_dir, out):
     dist.init_process_group('gloo')
     register_all_modules(init_default_scope=True)
-    dataset = DATASETS.build(dict(
-        type='FramePairShardDataset', data_root=shard_dir,
-        pipeline=[dict(type='LoadShardFramePair'),
-                  dict(type='PerFrameAugment'),
-                  dict(type='PackFramePairs')]))
-    sampler = DATA_SAMPLERS.build(dict(
-        type='ShardAwareSampler', dataset=dataset, batch_size=4,
-        num_workers=2))
-    loader = DataLoader(Probe(dataset), batch_size=4, sampler=sampler,
-                        num_workers=2, collate_fn=lambda batch: batch,
-                        persistent_workers=True)
+    dataset = DATASETS.build(
+        dict(
+            type='FramePairShardDataset',
+            data_root=shard_dir,
+            pipeline=[
+                dict(type='LoadShardFramePair'),
+                dict(type='PerFrameAugment'),
+                dict(type='PackFramePairs')
+            ]))
+    sampler = DATA_SAMPLERS.build(
+        dict(
+            type='ShardAwareSampler',
+            dataset=dataset,
+            batch_size=4,
+            num_workers=2))
+    loader = DataLoader(
+        Probe(dataset),
+        batch_size=4,
+        sampler=sampler,
+        num_workers=2,
+        collate_fn=lambda batch: batch,
+        persistent_workers=True)
     epochs = []
     for epoch in range(2):
         sampler.set_epoch(epoch)

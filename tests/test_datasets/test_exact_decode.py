@@ -13,8 +13,7 @@ import pytest
 from mmpretrain.registry import TRANSFORMS
 
 from vicmae_mm.datasets.pyav_decoding import decode_frames
-from vicmae_mm.datasets.synthetic_video import (CODECS,
-                                                write_synthetic_video)
+from vicmae_mm.datasets.synthetic_video import (CODECS, write_synthetic_video)
 from vicmae_mm.datasets.video_index import (INDEX_CACHE, decode_runs,
                                             get_video_index, open_container)
 
@@ -61,8 +60,8 @@ def test_sampled_frames_equal_sequential_decode(clips, name, decode):
     path, ref = clips[name]
     assert len(ref) == NUM_FRAMES
     rng = np.random.default_rng(0)
-    draws = [_hard_indices(len(ref))] + [
-        rng.integers(0, len(ref), 8).tolist() for _ in range(4)]
+    draws = [_hard_indices(len(ref))
+             ] + [rng.integers(0, len(ref), 8).tolist() for _ in range(4)]
     INDEX_CACHE.clear()  # the first draw reads the index, later ones reuse
     init, dec = _pipeline(decode)
     for inds in draws:
@@ -96,9 +95,11 @@ class _LateSeeks:
 
     def seek(self, offset, **kwargs):
         late = int(self._index.pts[2 * GOP])
-        return self._c.seek(late, **{**kwargs, 'unsupported_byte_offset':
-                                     False, 'stream': self._c.streams.video[0]
-                                     })
+        return self._c.seek(
+            late, **{
+                **kwargs, 'unsupported_byte_offset': False,
+                'stream': self._c.streams.video[0]
+            })
 
 
 def test_a_seek_that_lands_wrong_falls_back_to_the_start(clips):
@@ -181,8 +182,8 @@ def test_sorted_decord_decode_keeps_decord_only_where_it_is_right(clips):
     from vicmae_mm.datasets.transforms.sorted_decord_decode import \
         decord_seeks_exactly
     verdict = {
-        name: decord_seeks_exactly(decord.VideoReader(path),
-                                   get_video_index(path))
+        name:
+        decord_seeks_exactly(decord.VideoReader(path), get_video_index(path))
         for name, (path, _) in clips.items()
     }
     assert verdict['h264'] and verdict['vp9']

@@ -16,43 +16,57 @@ from vicmae_mm.datasets.shard_io import scan_shard
 
 HERE = osp.dirname(osp.abspath(__file__))
 REPO = osp.dirname(osp.dirname(HERE))
-PIPELINE = [dict(type='LoadShardFramePair'),
-            dict(type='PerFrameAugment',
-                 transforms=[dict(type='RandomResizedCrop', scale=32)]),
-            dict(type='PackFramePairs')]
+PIPELINE = [
+    dict(type='LoadShardFramePair'),
+    dict(
+        type='PerFrameAugment',
+        transforms=[dict(type='RandomResizedCrop', scale=32)]),
+    dict(type='PackFramePairs')
+]
 
 
 @pytest.fixture(scope='module')
 def shard_dir(demo_root, tmp_path_factory):
     """8 videos x 3 pairs in shards of 3, 3 and 2 videos (9, 9, 6)."""
     out = str(tmp_path_factory.mktemp('shards'))
-    videos = [(osp.join('videos', ln.split()[0]), ln.split()[1], None)
+    videos = [(osp.join('videos',
+                        ln.split()[0]), ln.split()[1], None)
               for ln in open(osp.join(demo_root, 'videos_train.txt'))]
-    write_pair_shards(videos, demo_root, out, pairs_per_video=3,
-                      min_gap=4, max_gap=16, gap_unit='frame',
-                      sources_per_shard=3, progress=False)
+    write_pair_shards(
+        videos,
+        demo_root,
+        out,
+        pairs_per_video=3,
+        min_gap=4,
+        max_gap=16,
+        gap_unit='frame',
+        sources_per_shard=3,
+        progress=False)
     return out
 
 
 def _dataset(root, **kw):
-    return DATASETS.build(dict(type='FramePairShardDataset', data_root=root,
-                               pipeline=PIPELINE, **kw))
+    return DATASETS.build(
+        dict(
+            type='FramePairShardDataset',
+            data_root=root,
+            pipeline=PIPELINE,
+            **kw))
 
 
 def test_dataset_reads_pairs_in_shard_order(shard_dir):
     ds = _dataset(shard_dir)
-    assert len(ds) == 24 and ds.shard_ranges() == [(0, 9), (9, 18),
-                                                    (18, 24)]
+    assert len(ds) == 24 and ds.shard_ranges() == [(0, 9), (9, 18), (18, 24)]
     sample = ds[10]
     assert [x.shape for x in sample['inputs']] == [(3, 32, 32)] * 2
     meta = sample['data_samples']
     assert 4 <= np.diff(meta.frame_inds)[0] <= 16
     assert meta.filename.startswith('videos/') and meta.total_frames == 48
     cls = osp.basename(meta.filename).split('_')[0]
-    assert meta.gt_label.tolist() == [
-        ['circle', 'square', 'triangle', 'cross'].index(cls)]
-    assert _dataset(shard_dir, indices=12).shard_ranges() == [(0, 9),
-                                                              (9, 12)]
+    assert meta.gt_label.tolist() == [[
+        'circle', 'square', 'triangle', 'cross'
+    ].index(cls)]
+    assert _dataset(shard_dir, indices=12).shard_ranges() == [(0, 9), (9, 12)]
     with pytest.raises(FileNotFoundError, match='nothing-'):
         _dataset(shard_dir, shards='nothing-*.tar')
 
@@ -87,10 +101,17 @@ def test_a_corrupt_member_is_skipped_named_and_counted(shard_dir, tmp_path):
 def _ranks(dataset, world, **kw):
     out = []
     for rank in range(world):
-        with mock.patch('vicmae_mm.datasets.samplers.shard_aware_sampler.'
-                        'get_dist_info', return_value=(rank, world)):
-            out.append(DATA_SAMPLERS.build(dict(
-                type='ShardAwareSampler', dataset=dataset, seed=3, **kw)))
+        with mock.patch(
+                'vicmae_mm.datasets.samplers.shard_aware_sampler.'
+                'get_dist_info',
+                return_value=(rank, world)):
+            out.append(
+                DATA_SAMPLERS.build(
+                    dict(
+                        type='ShardAwareSampler',
+                        dataset=dataset,
+                        seed=3,
+                        **kw)))
     return out
 
 
@@ -128,15 +149,22 @@ def test_sampler_gives_each_worker_a_contiguous_part(shard_dir):
 
 def test_two_ranks_gloo_see_disjoint_samples_covering_the_epoch(
         shard_dir, tmp_path):
-    env = dict(os.environ, OMP_NUM_THREADS='1',
-               PYTHONPATH=os.pathsep.join([REPO, os.environ.get(
-                   'PYTHONPATH', '')]))
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS='1',
+        PYTHONPATH=os.pathsep.join([REPO,
+                                    os.environ.get('PYTHONPATH', '')]))
     port = str(_free_port())
-    proc = subprocess.run(
-        [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
-         '--master_port', port, osp.join(HERE, 'shard_ranks_probe.py'),
-         shard_dir, str(tmp_path)],
-        env=env, capture_output=True, text=True, timeout=240)
+    proc = subprocess.run([
+        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
+        '--master_port', port,
+        osp.join(HERE, 'shard_ranks_probe.py'), shard_dir,
+        str(tmp_path)
+    ],
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=240)
     assert proc.returncode == 0, proc.stderr[-3000:]
     ranks = [json.load(open(tmp_path / f'rank{r}.json')) for r in (0, 1)]
     assert ranks[0]['len'] == ranks[1]['len'] == 12

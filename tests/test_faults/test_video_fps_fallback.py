@@ -63,8 +63,11 @@ def test_decord_style_nan_fps_falls_back_to_the_container(ivf):
 
 
 def test_fps_from_timestamps_when_the_stream_has_no_rate():
-    stream = SimpleNamespace(average_rate=None, base_rate=Fraction(0, 1),
-                             guessed_rate=None, time_base=Fraction(1, 1000))
+    stream = SimpleNamespace(
+        average_rate=None,
+        base_rate=Fraction(0, 1),
+        guessed_rate=None,
+        time_base=Fraction(1, 1000))
     fps, source = stream_fps(stream, np.arange(0, 2000, 40))
     assert source == 'timestamps' and fps == pytest.approx(25)
     assert stream_fps(stream, np.array([7])) == (None, 'none')
@@ -85,23 +88,24 @@ def test_no_rate_at_all_warns_once_naming_the_file_and_counts(
     assert len(hits) == 1 and 'default_fps=3' in hits[0]
 
 
-def test_dataset_counts_no_fps_and_keeps_training(ivf, tmp_path,
-                                                 monkeypatch):
+def test_dataset_counts_no_fps_and_keeps_training(ivf, tmp_path, monkeypatch):
     # a file with no rate anywhere (stream, container or timestamps)
-    monkeypatch.setattr(video_index, 'stream_fps',
-                        lambda stream, pts: (None, 'none'))
+    monkeypatch.setattr(video_index, 'stream_fps', lambda stream, pts:
+                        (None, 'none'))
     INDEX_CACHE.clear()
     sfp._WARNED_NO_FPS.clear()
     (tmp_path / 'list.txt').write_text(f'{ivf} 0\n')
-    ds = DATASETS.build(dict(
-        type='FramePairVideoDataset', ann_file=str(tmp_path / 'list.txt'),
-        pipeline=[
-            dict(type='ExactVideoInit'),
-            dict(type='SampleFramePair', **SECONDS),
-            dict(type='ExactVideoDecode'),
-            dict(type='PerFrameAugment'),
-            dict(type='PackFramePairs')
-        ]))
+    ds = DATASETS.build(
+        dict(
+            type='FramePairVideoDataset',
+            ann_file=str(tmp_path / 'list.txt'),
+            pipeline=[
+                dict(type='ExactVideoInit'),
+                dict(type='SampleFramePair', **SECONDS),
+                dict(type='ExactVideoDecode'),
+                dict(type='PerFrameAugment'),
+                dict(type='PackFramePairs')
+            ]))
     for _ in range(2):
         sample = ds[0]
         assert len(sample['inputs']) == 2

@@ -140,8 +140,10 @@ def build_cases(paths, gap, args):
                        ann_file=paths['frame_list'], data_prefix=dict(img=''),
                        pipeline=pair_pipeline(case, gap, args.img_size))
         elif case == 'e':
-            cfg = dict(type='FramePairShardDataset', shards=paths['shards'],
-                       pipeline=pair_pipeline(case, gap, args.img_size))
+            cfg = dict(type='FramePairShardDataset',
+                       data_root=paths['shards'], shards='shard-*.tar',
+                       pipeline=[dict(type='LoadShardFramePair')] +
+                       pair_pipeline(case, gap, args.img_size))
         else:
             cfg = dict(type='FramePairVideoDataset', **vids,
                        pipeline=pair_pipeline(case, gap, args.img_size))
@@ -149,10 +151,19 @@ def build_cases(paths, gap, args):
     return built
 
 
+def write_shards(videos, root, out, gap, pairs=64):
+    """Shards of ``pairs`` pairs per video (short side 320), case (e)."""
+    from vicmae_mm.datasets.pair_shards import write_pair_shards
+    write_pair_shards(videos, root, out, pairs_per_video=pairs,
+                      min_gap=gap['min_gap'], max_gap=gap['max_gap'],
+                      gap_unit=gap.get('gap_unit', 'frame'), short_side=320,
+                      progress=False)
+    return out
+
+
 def prepare_set(name, video, tmp, gap, args):
     """Write the list files, raw frames and shards of one video."""
     from vicmae_mm.datasets.frame_extraction import extract_videos
-    from vicmae_mm.datasets.pair_shards import write_pair_shards
     stem = name.replace('.', '_')
     paths = dict(video_root=osp.dirname(video),
                  video_list=osp.join(tmp, f'{stem}_videos.txt'),
@@ -165,12 +176,9 @@ def prepare_set(name, video, tmp, gap, args):
                        paths['frame_root'], paths['frame_list'],
                        short_side=320, progress=False)
     if 'e' in args.cases:
-        paths['shards'] = write_pair_shards(
-            [osp.basename(video)], osp.dirname(video),
-            osp.join(tmp, f'{stem}_shards'), pairs_per_video=args.samples,
-            min_gap=gap['min_gap'], max_gap=gap['max_gap'],
-            gap_unit=gap.get('gap_unit', 'frame'), short_side=320,
-            progress=False)['shards']
+        paths['shards'] = write_shards([(osp.basename(video), '0', None)],
+                                       osp.dirname(video),
+                                       osp.join(tmp, f'{stem}_shards'), gap)
     return paths
 
 
@@ -246,9 +254,12 @@ def main(argv=None):
                      frame_root=demo['rawframes'],
                      frame_list=demo['rawframes_train'])
         if 'e' in args.cases:
-            from vicmae_mm.datasets.pair_shards import shards_from_demo
-            paths['shards'] = shards_from_demo(demo, osp.join(tmp, 'demo_e'),
-                                               DEMO_GAPS)
+            from vicmae_mm.datasets.frame_extraction import read_video_list
+            demo_videos = [(p, label, None) for p, label in
+                           read_video_list(demo['videos_train'])]
+            paths['shards'] = write_shards(demo_videos, demo['videos'],
+                                           osp.join(tmp, 'demo_shards'),
+                                           DEMO_GAPS, pairs=8)
         sets['demo'] = build_cases(paths, DEMO_GAPS, args)
     for name, (video, gap) in videos.items():
         sets[name] = build_cases(prepare_set(name, video, tmp, gap, args),

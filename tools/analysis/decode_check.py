@@ -64,8 +64,10 @@ def make_decoders():
         return [frames[i] for i in inverse]
 
     def run_sorted(path, inds):
-        results = dict(filename=path, frame_inds=np.array(inds),
-                       video_reader=decord.VideoReader(path, num_threads=1))
+        results = dict(
+            filename=path,
+            frame_inds=np.array(inds),
+            video_reader=decord.VideoReader(path, num_threads=1))
         return sorted_decode(results)['imgs']
 
     def run_exact(path, inds):
@@ -78,8 +80,11 @@ def make_decoders():
         from torchcodec.decoders import VideoDecoder
 
         def run_torchcodec(path, inds):
-            dec = VideoDecoder(path, seek_mode='exact',
-                               dimension_order='NHWC', num_ffmpeg_threads=1)
+            dec = VideoDecoder(
+                path,
+                seek_mode='exact',
+                dimension_order='NHWC',
+                num_ffmpeg_threads=1)
             return list(dec.get_frames_at(list(map(int, inds))).data.numpy())
 
         decoders['torchcodec'] = run_torchcodec
@@ -115,14 +120,20 @@ def check(path, decoders, draws, seed):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--video', action='append', default=[],
-                        help='a video to check (repeatable)')
+    parser.add_argument(
+        '--video',
+        action='append',
+        default=[],
+        help='a video to check (repeatable)')
     parser.add_argument('--no-synthetic', action='store_true')
     parser.add_argument('--codecs', nargs='*', help='subset of the codecs')
     parser.add_argument('--size', default='1280x720', help='WxH')
     parser.add_argument('--frames', type=int, default=300)
-    parser.add_argument('--gop', type=int, default=250,
-                        help='keyframe interval (250 = 10 s at 25 fps)')
+    parser.add_argument(
+        '--gop',
+        type=int,
+        default=250,
+        help='keyframe interval (250 = 10 s at 25 fps)')
     parser.add_argument('--draws', type=int, default=10)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out-dir', help='keep the synthetic clips here')
@@ -155,9 +166,10 @@ def main(argv=None):
         cells = []
         for name in decoders:
             mean, worst, failed = row[name]
-            cell = 'cannot read' if mean is None else f'{mean:.1f} / {worst:.1f}'
-            cells.append(cell + (f' ({failed} failed)' if failed and
-                                 mean is not None else ''))
+            cell = ('cannot read'
+                    if mean is None else f'{mean:.1f} / {worst:.1f}')
+            cells.append(cell + (
+                f' ({failed} failed)' if failed and mean is not None else ''))
         print(f'| {clip} | ' + ' | '.join(cells) + ' |')
     print(json.dumps(results))
     return results

@@ -30,21 +30,27 @@ from vicmae_mm.datasets.pair_shards import write_pair_shards
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('root', help='folder the list paths are relative to')
-    parser.add_argument('list', help='video list or, with --rawframes, a '
-                        'raw-frame list')
+    parser.add_argument(
+        'list', help='video list or, with --rawframes, a '
+        'raw-frame list')
     parser.add_argument('out_dir', help='folder for the shards')
-    parser.add_argument('--rawframes', action='store_true',
-                        help='the list is "frame_dir total_frames [label]"')
+    parser.add_argument(
+        '--rawframes',
+        action='store_true',
+        help='the list is "frame_dir total_frames [label]"')
     parser.add_argument('--pairs-per-video', type=int, default=8)
     parser.add_argument('--num-frames', type=int, default=2)
     parser.add_argument('--min-gap', type=float, default=0.5)
     parser.add_argument('--max-gap', type=float, default=1.5)
-    parser.add_argument('--gap-unit', choices=('frame', 'second'),
-                        default='second')
-    parser.add_argument('--fps', type=float, default=30.,
-                        help='fps of raw frames / videos without one')
-    parser.add_argument('--short-side', type=int, default=320,
-                        help='<= 0 keeps the size')
+    parser.add_argument(
+        '--gap-unit', choices=('frame', 'second'), default='second')
+    parser.add_argument(
+        '--fps',
+        type=float,
+        default=30.,
+        help='fps of raw frames / videos without one')
+    parser.add_argument(
+        '--short-side', type=int, default=320, help='<= 0 keeps the size')
     parser.add_argument('--quality', type=int, default=90)
     parser.add_argument('--videos-per-shard', type=int, default=100)
     parser.add_argument('--seed', type=int, default=0)
@@ -77,10 +83,21 @@ def main(argv=None) -> dict:
             raise FileNotFoundError(f'not found: {path!r}')
     sources = read_sources(args.list, args.rawframes)
     out = write_pair_shards(
-        sources, args.root, args.out_dir, args.pairs_per_video, args.min_gap,
-        args.max_gap, args.gap_unit, args.num_frames, args.short_side,
-        args.quality, args.videos_per_shard, args.workers, args.seed,
-        args.fps, progress=not args.no_progress)
+        sources,
+        args.root,
+        args.out_dir,
+        args.pairs_per_video,
+        args.min_gap,
+        args.max_gap,
+        args.gap_unit,
+        args.num_frames,
+        args.short_side,
+        args.quality,
+        args.videos_per_shard,
+        args.workers,
+        args.seed,
+        args.fps,
+        progress=not args.no_progress)
     print(f'\n{out["samples"]} samples in {len(out["shards"])} shards '
           f'({out["written"]} written now) in {args.out_dir}')
     if out['failed']:

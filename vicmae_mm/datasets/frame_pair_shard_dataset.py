@@ -54,17 +54,19 @@ class FramePairShardDataset(RobustDatasetMixin, BaseDataset):
                  **kwargs) -> None:
         self.shards = [shards] if isinstance(shards, str) else list(shards)
         self._ranges: List[Tuple[int, int]] = []
-        super().__init__(data_root=data_root, pipeline=list(pipeline),
-                         auto_create_demo=auto_create_demo, **kwargs)
+        super().__init__(
+            data_root=data_root,
+            pipeline=list(pipeline),
+            auto_create_demo=auto_create_demo,
+            **kwargs)
 
     def shard_files(self) -> List[str]:
         """The shard paths, in order (globs expanded and sorted)."""
         files: List[str] = []
         for pattern in self.shards:
             path = osp.join(self.data_root or '', pattern)
-            found = sorted(glob.glob(path)) if glob.has_magic(path) else [
-                path
-            ] if osp.isfile(path) else []
+            found = sorted(glob.glob(path)) if glob.has_magic(
+                path) else [path] if osp.isfile(path) else []
             if not found:
                 raise FileNotFoundError(f'no shard matches {path!r}')
             files += found
@@ -107,5 +109,16 @@ class FramePairShardDataset(RobustDatasetMixin, BaseDataset):
         return f'{data_info["shard"]}:{data_info["key"]}'
 
     def check_source(self, path: str) -> Optional[str]:
-        """'missing' / 'empty' for the sample's shard file, else None."""
-        return super().check_source(path.rsplit(':', 1)[0])
+        """'missing' / 'empty' for the sample's shard file, else None.
+
+        A shard found good is not checked again in this process (no file
+        system call per sample).
+        """
+        shard = path.rsplit(':', 1)[0]
+        good = self.__dict__.setdefault('_good_shards', set())
+        if shard in good:
+            return None
+        reason = super().check_source(shard)
+        if reason is None:
+            good.add(shard)
+        return reason

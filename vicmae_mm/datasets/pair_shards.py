@@ -73,27 +73,34 @@ def pairs_of_source(job: tuple) -> Tuple[int, List[tuple], Optional[str]]:
         fps = (index and index.fps) or cfg['default_fps']
         scale = fps if cfg['gap_unit'] == 'second' else 1
         inds, _ = sample_frame_indices(
-            int(total), int(round(cfg['min_gap'] * scale)),
-            int(round(cfg['max_gap'] * scale)), cfg['num_frames'],
-            cfg['pairs_per_video'], rng=np.random.default_rng(
-                [cfg['seed'], idx]))
+            int(total),
+            int(round(cfg['min_gap'] * scale)),
+            int(round(cfg['max_gap'] * scale)),
+            cfg['num_frames'],
+            cfg['pairs_per_video'],
+            rng=np.random.default_rng([cfg['seed'], idx]))
         frames = _read_frames(path, index, inds.reshape(-1),
                               cfg['filename_tmpl'])
         label = int(label) if str(label).lstrip('-').isdigit() else -1
         samples = []
         for p, group in enumerate(inds):
             fields = {
-                FRAME_FIELD.format(t): _encode(
-                    frames[p * len(group) + t], cfg['short_side'],
-                    cfg['quality'])
+                FRAME_FIELD.format(t):
+                _encode(frames[p * len(group) + t], cfg['short_side'],
+                        cfg['quality'])
                 for t in range(len(group))
             }
             gaps = np.diff(group).tolist()
-            fields[META_FIELD] = json.dumps(dict(
-                source=rel, frame_inds=group.tolist(), frame_gaps=gaps,
-                gap_seconds=[g / fps for g in gaps], fps=fps,
-                total_frames=int(total), label=label,
-                pair_index=p)).encode()
+            fields[META_FIELD] = json.dumps(
+                dict(
+                    source=rel,
+                    frame_inds=group.tolist(),
+                    frame_gaps=gaps,
+                    gap_seconds=[g / fps for g in gaps],
+                    fps=fps,
+                    total_frames=int(total),
+                    label=label,
+                    pair_index=p)).encode()
             samples.append((f'{idx:09d}_{p:03d}', fields))
         return idx, samples, None
     except Exception as e:  # one bad source must not stop the writer
@@ -169,25 +176,34 @@ def write_pair_shards(sources: Sequence[Source],
     if not sources:
         raise ValueError(f'no sources to write to {out_dir!r}')
     os.makedirs(out_dir, exist_ok=True)
-    cfg = dict(pairs_per_video=pairs_per_video, min_gap=min_gap,
-               max_gap=max_gap, gap_unit=gap_unit, num_frames=num_frames,
-               short_side=short_side, quality=quality, seed=seed,
-               default_fps=default_fps, filename_tmpl=filename_tmpl)
+    cfg = dict(
+        pairs_per_video=pairs_per_video,
+        min_gap=min_gap,
+        max_gap=max_gap,
+        gap_unit=gap_unit,
+        num_frames=num_frames,
+        short_side=short_side,
+        quality=quality,
+        seed=seed,
+        default_fps=default_fps,
+        filename_tmpl=filename_tmpl)
     n_shards = -(-len(sources) // sources_per_shard)
     shards = [osp.join(out_dir, SHARD_TMPL.format(j)) for j in range(n_shards)]
-    todo = [j for j, s in enumerate(shards)
-            if not (osp.isfile(s) and osp.isfile(index_path(s)))]
-    jobs = [(i, tuple(sources[i]), root, cfg) for j in todo
-            for i in range(j * sources_per_shard,
-                           min((j + 1) * sources_per_shard, len(sources)))]
+    todo = [
+        j for j, s in enumerate(shards)
+        if not (osp.isfile(s) and osp.isfile(index_path(s)))
+    ]
+    jobs = [(i, tuple(sources[i]), root, cfg) for j in todo for i in range(
+        j * sources_per_shard, min((j + 1) * sources_per_shard, len(sources)))]
     bar = None
     if progress:
         from mmengine.utils import ProgressBar
         bar = ProgressBar(len(jobs))
     pending: Dict[int, Tuple[List[tuple], Dict[str, str]]] = {}
     pool = Pool(num_workers) if num_workers > 1 else None
-    results = (pool.imap(pairs_of_source, jobs) if pool else
-               map(pairs_of_source, jobs))
+    results = (
+        pool.imap(pairs_of_source, jobs) if pool else map(
+            pairs_of_source, jobs))
     try:
         for idx, samples, error in results:
             j = idx // sources_per_shard
@@ -214,17 +230,26 @@ def write_manifest(out_dir: str, shards: List[str], written: int,
             side = json.load(f)
         counts.append(len(side['samples']))
         failed.update(side.get('failed', {}))
-    manifest = dict(shards=[osp.basename(s) for s in shards], counts=counts,
-                    samples=sum(counts), failed=failed, config=cfg)
+    manifest = dict(
+        shards=[osp.basename(s) for s in shards],
+        counts=counts,
+        samples=sum(counts),
+        failed=failed,
+        config=cfg)
     with open(osp.join(out_dir, 'shards.json'), 'w', encoding='utf-8') as f:
         json.dump(manifest, f, indent=1)
-    return dict(shards=shards, samples=sum(counts), failed=failed,
-                written=written)
+    return dict(
+        shards=shards, samples=sum(counts), failed=failed, written=written)
 
 
 #: pairs of the demo shards: 4-16 frames apart (0.25-1 s at 16 fps)
-DEMO_SHARDS = dict(pairs_per_video=8, min_gap=4, max_gap=16,
-                   gap_unit='frame', short_side=0, sources_per_shard=8)
+DEMO_SHARDS = dict(
+    pairs_per_video=8,
+    min_gap=4,
+    max_gap=16,
+    gap_unit='frame',
+    short_side=0,
+    sources_per_shard=8)
 
 
 def ensure_demo_shards(data_root: str, folder: str = 'shards') -> bool:
@@ -241,8 +266,9 @@ def ensure_demo_shards(data_root: str, folder: str = 'shards') -> bool:
     out = osp.join(data_root, folder)
     if osp.isfile(osp.join(out, 'shards.json')):
         return False
-    videos = [(osp.join('videos', p), label, None) for p, label in
-              read_video_list(osp.join(data_root, 'videos_train.txt'))]
+    videos = [(osp.join('videos', p), label, None)
+              for p, label in read_video_list(
+                  osp.join(data_root, 'videos_train.txt'))]
     tmp = f'{out.rstrip("/")}.tmp{os.getpid()}'
     shutil.rmtree(tmp, ignore_errors=True)
     write_pair_shards(videos, data_root, tmp, progress=False, **DEMO_SHARDS)

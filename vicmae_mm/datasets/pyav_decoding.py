@@ -15,8 +15,7 @@ from typing import Dict, List, Sequence
 
 import numpy as np
 
-from .video_index import (VideoIndex, decode_runs, named_error,
-                          open_container)
+from .video_index import VideoIndex, decode_runs, named_error, open_container
 
 
 class _SeekMiss(Exception):
@@ -56,8 +55,8 @@ def _decode_pts(container, index: VideoIndex, wanted: Sequence[int],
         key_pos = int(index.key_pos[np.searchsorted(index.key_inds,
                                                     start_key)])
         if index.indexed_container or key_pos < 0:
-            container.seek(key_pts, stream=stream, backward=True,
-                           any_frame=False)
+            container.seek(
+                key_pts, stream=stream, backward=True, any_frame=False)
         else:  # MPEG-TS/PS, raw streams: timestamp seeks are unreliable
             container.seek(key_pos, unsupported_byte_offset=True)
         ctx.flush_buffers()
@@ -120,8 +119,7 @@ def _decode_sequential(path: str, index: VideoIndex, wanted: Sequence[int],
                     raise ValueError(f'{path}: frame {i} decodes with '
                                      'errors even from the start')
                 out[i] = frame.to_ndarray(format='rgb24')
-            if len(out) == len(wanted_set) or (
-                    not by_pts and count >= last):
+            if len(out) == len(wanted_set) or (not by_pts and count >= last):
                 break
     except Exception as e:  # FFmpeg errors of a broken file
         raise named_error(path, e, 'decoding failed') from e
@@ -183,6 +181,5 @@ def decode_frames(container,
     finally:
         container.close()
     if len(out) < len(set(inds.tolist())):
-        out = _decode_sequential(index.path, index, inds.tolist(),
-                                 num_threads)
+        out = _decode_sequential(index.path, index, inds.tolist(), num_threads)
     return [out[int(i)] for i in inds]

@@ -65,9 +65,8 @@ def scan_shard(shard: str) -> List[Tuple[str, Dict[str, List[int]]]]:
             for member in tar:
                 if member.isfile():
                     key, field = split_member(member.name)
-                    samples.setdefault(key, {})[field] = [
-                        member.offset_data, member.size
-                    ]
+                    samples.setdefault(
+                        key, {})[field] = [member.offset_data, member.size]
     except tarfile.TarError as e:
         raise ValueError(f'{shard}: not a readable tar file ({e})') from e
     return list(samples.items())

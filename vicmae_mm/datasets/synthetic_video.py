@@ -13,7 +13,9 @@ import numpy as np
 #: name -> (codec, container extension, B-frames, extra encoder options)
 CODECS: Dict[str, tuple] = {
     'h264': ('libx264', 'mp4', 3, {}),
-    'h264-opengop': ('libx264', 'mkv', 3, {'open-gop': '1'}),
+    'h264-opengop': ('libx264', 'mkv', 3, {
+        'open-gop': '1'
+    }),
     'h264-ts': ('libx264', 'ts', 3, {}),
     'hevc': ('libx265', 'mp4', 3, {}),
     'mpeg2': ('mpeg2video', 'mpg', 2, {}),
@@ -26,7 +28,9 @@ CODECS: Dict[str, tuple] = {
 }
 
 
-def synthetic_frame(i: int, width: int, height: int,
+def synthetic_frame(i: int,
+                    width: int,
+                    height: int,
                     fps: float = 25.) -> np.ndarray:
     """Frame ``i`` (H, W, 3) uint8 RGB of the synthetic clip."""
     y, x = np.mgrid[0:height, 0:width].astype(np.float32)
@@ -93,12 +97,18 @@ def write_synthetic_video(path: str,
         params = f'keyint={gop}:min-keyint={gop}:scenecut=0:bframes={bframes}'
         if options.pop('open-gop', None):
             params += ':open-gop=1'
-        options.update({'x264-params': params, 'preset': 'veryfast',
-                        'crf': str(crf)})
+        options.update({
+            'x264-params': params,
+            'preset': 'veryfast',
+            'crf': str(crf)
+        })
     elif encoder == 'libx265':
-        options.update({'x265-params': f'keyint={gop}:min-keyint={gop}:'
-                        f'scenecut=0:bframes={bframes}:log-level=none',
-                        'preset': 'ultrafast', 'crf': str(crf)})
+        options.update({
+            'x265-params': f'keyint={gop}:min-keyint={gop}:'
+            f'scenecut=0:bframes={bframes}:log-level=none',
+            'preset': 'ultrafast',
+            'crf': str(crf)
+        })
     elif encoder.startswith('cv2:'):
         return _write_with_cv2(path, encoder[4:], num_frames, width, height,
                                fps)

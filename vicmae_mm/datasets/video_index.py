@@ -171,7 +171,8 @@ def read_video_index(container, path: str) -> VideoIndex:
         key_pos=key_pos.astype(np.int64))
 
 
-def named_error(path: str, error: BaseException,
+def named_error(path: str,
+                error: BaseException,
                 what: str = 'cannot read') -> Exception:
     """OSError (I/O) or ValueError (bad data) naming ``path``.
 

@@ -17,9 +17,15 @@ KEYS = np.array([0, 7, 50, 61, 140, 260])  # irregular, like scene cuts
 
 def _draw(seed, window, n=1, total=300, keys=KEYS, gaps=(10, 40)):
     rng = np.random.default_rng(seed)
-    return [sample_frame_indices(total, *gaps, num_pairs=4, rng=rng,
-                                 pair_window=window, key_frames=keys)[0]
-            for _ in range(n)]
+    return [
+        sample_frame_indices(
+            total,
+            *gaps,
+            num_pairs=4,
+            rng=rng,
+            pair_window=window,
+            key_frames=keys)[0] for _ in range(n)
+    ]
 
 
 @pytest.mark.parametrize('seed', range(20))
@@ -57,6 +63,7 @@ def test_each_start_is_uniform_over_the_room_and_k_share_an_interval():
 
 
 def test_one_seek_per_sample_and_no_frame_twice():
+
     class Index:
         key_inds = KEYS
 
@@ -80,8 +87,7 @@ def test_without_keyframes_the_video_is_one_interval():
 
 
 def test_transform_reads_key_frame_inds_and_validates():
-    t = SampleFramePair(min_gap=10, max_gap=20, num_pairs=3,
-                        pair_window='gop')
+    t = SampleFramePair(min_gap=10, max_gap=20, num_pairs=3, pair_window='gop')
     np.random.seed(0)
     for _ in range(20):
         out = t(dict(total_frames=300, key_frame_inds=KEYS))

@@ -62,8 +62,9 @@ class ShardAwareSampler(Sampler):
 
     def _order(self) -> np.ndarray:
         rng = np.random.default_rng([self.seed, self.epoch])
-        shards = (rng.permutation(len(self.ranges))
-                  if self.shuffle else range(len(self.ranges)))
+        shards = (
+            rng.permutation(len(self.ranges)) if self.shuffle else range(
+                len(self.ranges)))
         parts: List[np.ndarray] = []
         for s in shards:
             start, stop = self.ranges[s]

@@ -80,8 +80,9 @@ class ExactVideoDecode(BaseTransform):
         inds = results['frame_inds'] - results.get('start_index', 0)
         if len(inds) == 0:
             raise ValueError(f'{path}: no frame_inds to decode')
-        imgs = decode_frames(open_container(path), index, inds,
-                             self.num_threads, self.skip_nonref)
+        imgs = decode_frames(
+            open_container(path), index, inds, self.num_threads,
+            self.skip_nonref)
         results['imgs'] = imgs
         results['original_shape'] = imgs[0].shape[:2]
         results['img_shape'] = imgs[0].shape[:2]

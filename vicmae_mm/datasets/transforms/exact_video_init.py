@@ -63,8 +63,7 @@ class ExactVideoInit(BaseTransform):
     def transform(self, results: dict) -> dict:
         """Add the index entries for ``results['filename']``."""
         INDEX_CACHE.size = self.cache_size
-        index = get_video_index(
-            results['filename'], cache=self.cache_size > 0)
+        index = get_video_index(results['filename'], cache=self.cache_size > 0)
         results['total_frames'] = index.num_frames
         results['avg_fps'] = index.fps
         results['fps_source'] = index.fps_source

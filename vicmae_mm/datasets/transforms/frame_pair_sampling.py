@@ -26,16 +26,16 @@ def _gop_starts(rng: np.random.Generator, room: int, num_pairs: int,
     return keys[j] + rng.integers(0, lengths[j], size=num_pairs)
 
 
-def sample_frame_indices(total_frames: int,
-                         min_gap: int,
-                         max_gap: int,
-                         num_frames: int = 2,
-                         num_pairs: int = 1,
-                         test_mode: bool = False,
-                         rng: Optional[np.random.Generator] = None,
-                         pair_window: Optional[Union[int, str]] = None,
-                         key_frames: Optional[np.ndarray] = None
-                         ) -> Tuple[np.ndarray, str]:
+def sample_frame_indices(
+        total_frames: int,
+        min_gap: int,
+        max_gap: int,
+        num_frames: int = 2,
+        num_pairs: int = 1,
+        test_mode: bool = False,
+        rng: Optional[np.random.Generator] = None,
+        pair_window: Optional[Union[int, str]] = None,
+        key_frames: Optional[np.ndarray] = None) -> Tuple[np.ndarray, str]:
     """Choose ``num_pairs`` groups of ``num_frames`` frame indices.
 
     Consecutive frames of a group are ``gap`` frames apart, each gap drawn
@@ -133,7 +133,8 @@ def sample_frame_indices(total_frames: int,
             starts = first + rng.integers(0, window + 1, size=num_pairs)
     offsets = np.concatenate(
         [np.zeros((num_pairs, 1), dtype=np.int64),
-         np.cumsum(gaps, axis=1)], axis=1)  # (K, T)
+         np.cumsum(gaps, axis=1)],
+        axis=1)  # (K, T)
     return (starts[:, None] + offsets).astype(np.int64), status
 
 

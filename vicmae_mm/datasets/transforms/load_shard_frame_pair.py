@@ -77,9 +77,11 @@ class LoadShardFramePair(BaseTransform):
         for t in range(self.num_frames):
             data = self._member(results, FRAME_FIELD.format(t))
             try:
-                img = mmcv.imfrombytes(data, flag='color',
-                                       channel_order='rgb',
-                                       backend=self.decode_backend)
+                img = mmcv.imfrombytes(
+                    data,
+                    flag='color',
+                    channel_order='rgb',
+                    backend=self.decode_backend)
             except Exception as e:  # cv2.error, PIL errors
                 raise ValueError(f'{name}: frame {t} is not a readable '
                                  f'image ({type(e).__name__})') from e

@@ -66,7 +66,8 @@ class SampleFramePair(BaseTransform):
     - start_index (optional, 0 when absent; 1 for raw frames)
     - avg_fps or fps (when ``gap_unit='second'``; ``default_fps`` otherwise)
     - filename or frame_dir (optional, for the event log)
-    - key_frame_inds (optional, for ``pair_window='gop'``)
+    - key_frame_inds (optional, for ``pair_window='gop'``; read from the
+      video when absent)
 
     Added Keys:
 
@@ -149,6 +150,22 @@ class SampleFramePair(BaseTransform):
                             f'no frame rate; default_fps={self.default_fps}')
         return self.default_fps
 
+    def key_frames(self, results: dict) -> Optional[np.ndarray]:
+        """Keyframes (display order) for ``pair_window='gop'``.
+
+        From ``ExactVideoInit`` (``key_frame_inds``), else read from the
+        video's cached index (e.g. after ``mmaction.DecordInit``, whose
+        keyframe numbers are in decode order); None for raw frames.
+        """
+        if results.get('key_frame_inds') is not None:
+            return results['key_frame_inds']
+        if results.get('filename') is None:
+            return None
+        try:
+            return get_video_index(results['filename']).key_inds
+        except (OSError, ValueError):
+            return None  # the decoder will report the file
+
     def to_frames(self, value: float, fps: Optional[float]) -> int:
         """Convert a length in ``gap_unit`` to frames at ``fps``."""
         if self.gap_unit == 'frame':
@@ -158,8 +175,8 @@ class SampleFramePair(BaseTransform):
     def gap_in_frames(self, results: dict) -> Tuple[int, int]:
         """Return (min_gap, max_gap) in frames for this video."""
         fps = self.video_fps(results) if self.gap_unit == 'second' else None
-        return (self.to_frames(self.min_gap, fps),
-                self.to_frames(self.max_gap, fps))
+        return (self.to_frames(self.min_gap,
+                               fps), self.to_frames(self.max_gap, fps))
 
     def transform(self, results: dict) -> dict:
         """Add ``frame_inds`` for K groups of T frames."""
@@ -170,9 +187,14 @@ class SampleFramePair(BaseTransform):
         if window is not None and window != GOP:
             window = self.to_frames(window, fps)
         inds, status = sample_frame_indices(
-            int(results['total_frames']), min_gap, max_gap, self.num_frames,
-            self.num_pairs, self.test_mode, pair_window=window,
-            key_frames=results.get('key_frame_inds'))
+            int(results['total_frames']),
+            min_gap,
+            max_gap,
+            self.num_frames,
+            self.num_pairs,
+            self.test_mode,
+            pair_window=window,
+            key_frames=self.key_frames(results) if window == GOP else None)
         if status != 'ok':
             path = results.get('filename', results.get('frame_dir', '?'))
             reason = 'short_video' if status == 'short' else 'single_frame'

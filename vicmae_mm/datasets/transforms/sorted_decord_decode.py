@@ -83,8 +83,8 @@ class SortedDecordDecode(DecordDecode):
         if self.mode == 'accurate' and self._path is not None:
             index = get_video_index(self._path)
             if not decord_seeks_exactly(container, index):
-                frames = decode_frames(open_container(self._path), index,
-                                       unique)
+                frames = decode_frames(
+                    open_container(self._path), index, unique)
                 return [frames[i] for i in inverse.reshape(-1)]
         frames = super()._decord_load_frames(container, unique)
         return [frames[i] for i in inverse.reshape(-1)]
