@@ -187,3 +187,36 @@ def _free_port():
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
+
+
+def test_demo_shards_config_trains_an_iteration(tmp_path):
+    """configs/vicmae_vit-t16_demo-shards.py from auto-created shards."""
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    from vicmae_mm.datasets.demo import make_demo_dataset
+    from vicmae_mm.utils.model_size import TINY_MODEL_OPTIONS
+    root = str(tmp_path / 'vicmae_demo')
+    make_demo_dataset(root, videos_per_class=2, val_videos_per_class=1,
+                      images_per_class=1, val_images_per_class=1,
+                      video_size=64, num_frames=24, rawframes=False)
+    cfg = Config.fromfile(osp.join(REPO, 'configs',
+                                   'vicmae_vit-t16_demo-shards.py'))
+    cfg.merge_from_dict(TINY_MODEL_OPTIONS)
+    cfg.merge_from_dict({
+        'work_dir': str(tmp_path / 'work'),
+        'train_dataloader.dataset.data_root': root + '/',
+        'train_dataloader.batch_size': 4,
+        'train_dataloader.num_workers': 0,
+        'train_dataloader.persistent_workers': False,
+        'train_cfg': dict(type='IterBasedTrainLoop', max_iters=1,
+                          _delete_=True),
+        'param_scheduler': [], 'default_hooks.checkpoint.by_epoch': False,
+    })
+    assert cfg.train_dataloader.dataset.pipeline[1].transforms[0].scale == 32
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    assert runner.iter == 1
+    assert os.path.isfile(osp.join(root, 'shards', 'shards.json'))
+    videos = open(osp.join(root, 'videos_train.txt')).read().split()[::2]
+    assert len(runner.train_dataloader.dataset) == len(videos) * 4

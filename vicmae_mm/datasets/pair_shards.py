@@ -244,7 +244,7 @@ def write_manifest(out_dir: str, shards: List[str], written: int,
 
 #: pairs of the demo shards: 4-16 frames apart (0.25-1 s at 16 fps)
 DEMO_SHARDS = dict(
-    pairs_per_video=8,
+    pairs_per_video=4,
     min_gap=4,
     max_gap=16,
     gap_unit='frame',
@@ -255,7 +255,7 @@ DEMO_SHARDS = dict(
 def ensure_demo_shards(data_root: str, folder: str = 'shards') -> bool:
     """Write the demo set's training videos as shards unless present.
 
-    ``data_root/<folder>/`` gets 3 shards of 8 videos x 8 pairs (written
+    ``data_root/<folder>/`` gets 3 shards of 8 videos x 4 pairs (written
     in a temporary folder and renamed, so concurrent callers never see a
     half-written set).
 

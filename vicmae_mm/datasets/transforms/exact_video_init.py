@@ -43,16 +43,13 @@ class ExactVideoInit(BaseTransform):
 
     Example:
         >>> import os.path as osp, tempfile
-        >>> import cv2, numpy as np
-        >>> path = osp.join(tempfile.mkdtemp(), 'v.mp4')
-        >>> w = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), 10,
-        ...                     (32, 24))
-        >>> for i in range(12):
-        ...     _ = w.write(np.full((24, 32, 3), 20 * i, np.uint8))
-        >>> w.release()
+        >>> from vicmae_mm.datasets.synthetic_video import (
+        ...     write_synthetic_video)
+        >>> path = write_synthetic_video(
+        ...     osp.join(tempfile.mkdtemp(), 'v.mp4'), 'h264', 30, 64, 48, 10)
         >>> out = ExactVideoInit()(dict(filename=path))
-        >>> out['total_frames'], out['avg_fps'], int(out['key_frame_inds'][0])
-        (12, 10.0, 0)
+        >>> out['total_frames'], out['avg_fps'], out['key_frame_inds'].tolist()
+        (30, 25.0, [0, 10, 20])
     """
 
     def __init__(self, cache_size: int = 1024) -> None:
