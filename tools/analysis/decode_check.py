@@ -93,28 +93,54 @@ def make_decoders():
     return decoders
 
 
-def check(path, decoders, draws, seed):
-    """{decoder: (mean MAE, max MAE, failed draws)} for one clip."""
+def _errors(fn, path, sets, ref):
+    """(mean, max, failed draws) of one decoder over the draws."""
+    errors, failed = [], 0
+    for inds in sets:
+        try:
+            frames = fn(path, inds)
+        except Exception:  # a decoder that cannot read the file
+            failed += 1
+            continue
+        errors += [
+            np.abs(f.astype(np.int16) - ref[int(i)]).mean()
+            for f, i in zip(frames, inds)
+        ]
+    return (float(np.mean(errors)) if errors else None,
+            float(np.max(errors)) if errors else None, failed)
+
+
+def _in_child(queue, fn, path, sets, ref):
+    queue.put(_errors(fn, path, sets, ref))
+
+
+def check(path, decoders, draws, seed, timeout):
+    """{decoder: (mean MAE, max MAE, failed draws)} for one clip.
+
+    Each decoder runs in a forked process that is stopped after
+    ``timeout`` seconds (decord 0.6.0 can loop for minutes on MPEG-TS);
+    its entry is then ``'timeout'``.
+    """
+    import multiprocessing as mp
+
     from vicmae_mm.datasets.video_index import get_video_index
     total = get_video_index(path).num_frames
     rng = np.random.default_rng(seed)
     sets = [rng.integers(0, total, 8) for _ in range(draws)]
     ref = sequential(path, set(int(i) for s in sets for i in s))
+    ctx = mp.get_context('fork')
     out = {}
     for name, fn in decoders.items():
-        errors, failed = [], 0
-        for inds in sets:
-            try:
-                frames = fn(path, inds)
-            except Exception:  # a decoder that cannot read the file
-                failed += 1
-                continue
-            errors += [
-                np.abs(f.astype(np.int16) - ref[int(i)]).mean()
-                for f, i in zip(frames, inds)
-            ]
-        out[name] = (float(np.mean(errors)) if errors else None,
-                     float(np.max(errors)) if errors else None, failed)
+        queue = ctx.Queue()
+        proc = ctx.Process(target=_in_child, args=(queue, fn, path, sets,
+                                                   ref))
+        proc.start()
+        try:
+            out[name] = queue.get(timeout=timeout)
+        except Exception:  # queue.Empty: still running
+            out[name] = 'timeout'
+        proc.terminate()
+        proc.join()
     return out
 
 
@@ -137,6 +163,8 @@ def main(argv=None):
     parser.add_argument('--draws', type=int, default=10)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out-dir', help='keep the synthetic clips here')
+    parser.add_argument('--timeout', type=float, default=300,
+                        help='seconds per decoder and clip')
     args = parser.parse_args(argv)
     from vicmae_mm.datasets.synthetic_video import (CODECS,
                                                     write_synthetic_video)
@@ -152,10 +180,12 @@ def main(argv=None):
         if not osp.exists(path):
             write_synthetic_video(path, name, args.frames, width, height,
                                   args.gop)
-        results[name] = check(path, decoders, args.draws, args.seed)
+        results[name] = check(path, decoders, args.draws, args.seed,
+                              args.timeout)
         bar.update()
     for name, path in clips.items():
-        results[name] = check(path, decoders, args.draws, args.seed)
+        results[name] = check(path, decoders, args.draws, args.seed,
+                              args.timeout)
         bar.update()
     print(f'\nmean / max absolute error per frame (0-255) against a '
           f'sequential decode; {args.draws} draws of 8 frames; synthetic: '
@@ -165,6 +195,9 @@ def main(argv=None):
     for clip, row in results.items():
         cells = []
         for name in decoders:
+            if row[name] == 'timeout':
+                cells.append(f'> {args.timeout:.0f} s')
+                continue
             mean, worst, failed = row[name]
             cell = ('cannot read'
                     if mean is None else f'{mean:.1f} / {worst:.1f}')
