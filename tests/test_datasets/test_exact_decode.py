@@ -189,3 +189,32 @@ def test_sorted_decord_decode_keeps_decord_only_where_it_is_right(clips):
     assert verdict['h264'] and verdict['vp9']
     assert not any(verdict[n] for n in ('h264-opengop', 'h264-ts', 'mpeg2',
                                         'mpeg2-mkv', 'mpeg4-avi'))
+
+
+def test_dataset_skips_names_and_counts_bad_videos(clips, tmp_path):
+    from mmpretrain.registry import DATASETS
+    good = clips['h264'][0]
+    (tmp_path / 'empty.mp4').write_bytes(b'')
+    (tmp_path / 'garbage.mkv').write_bytes(b'\x1a\x45\xdf\xa3' * 999)
+    data = open(good, 'rb').read()
+    (tmp_path / 'cut.mp4').write_bytes(data[:len(data) // 2])
+    bad = ['missing.mp4', 'empty.mp4', 'garbage.mkv', 'cut.mp4']
+    lines = [good] + [str(tmp_path / b) for b in bad]
+    (tmp_path / 'list.txt').write_text('\n'.join(lines) + '\n')
+    ds = DATASETS.build(
+        dict(
+            type='FramePairVideoDataset',
+            ann_file=str(tmp_path / 'list.txt'),
+            pipeline=[
+                dict(type='ExactVideoInit'),
+                dict(type='SampleFramePair', min_gap=2, max_gap=9),
+                dict(type='ExactVideoDecode'),
+                dict(type='PerFrameAugment'),
+                dict(type='PackFramePairs')
+            ]))
+    for i in range(len(ds)):
+        assert len(ds[i]['inputs']) == 2
+    reasons = {osp.basename(p): r for p, r in ds.bad_files.items()}
+    assert reasons == {'missing.mp4': 'missing', 'empty.mp4': 'empty',
+                       'garbage.mkv': 'corrupt', 'cut.mp4': 'corrupt'}
+    assert ds.bad_sample_counts['corrupt'] >= 2  # each draw counts
