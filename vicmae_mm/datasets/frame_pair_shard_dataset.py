@@ -44,6 +44,25 @@ class FramePairShardDataset(RobustDatasetMixin, BaseDataset):
             ``shards='shards/shard-*.tar'``). Defaults to False.
         **kwargs: Other ``mmengine.dataset.BaseDataset`` arguments
             (``test_mode``, ``max_refetch``, ``indices``, ...).
+
+    Example:
+        >>> import os.path as osp, tempfile
+        >>> from vicmae_mm.datasets.pair_shards import write_pair_shards
+        >>> from vicmae_mm.datasets.synthetic_video import (
+        ...     write_synthetic_video)
+        >>> root = tempfile.mkdtemp()
+        >>> _ = write_synthetic_video(osp.join(root, 'a.mp4'), 'h264', 40,
+        ...                           64, 48, 10)
+        >>> _ = write_pair_shards([('a.mp4', '3', None)], root,
+        ...                       osp.join(root, 'shards'), pairs_per_video=5,
+        ...                       progress=False)
+        >>> ds = FramePairShardDataset(
+        ...     data_root=osp.join(root, 'shards'),
+        ...     pipeline=[dict(type='LoadShardFramePair'),
+        ...               dict(type='PerFrameAugment'),
+        ...               dict(type='PackFramePairs')])
+        >>> len(ds), ds.shard_ranges(), ds[0]['data_samples'].gt_label
+        (5, [(0, 5)], tensor([3]))
     """
 
     def __init__(self,

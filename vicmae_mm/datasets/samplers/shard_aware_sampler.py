@@ -38,6 +38,18 @@ class ShardAwareSampler(Sampler):
             per-worker split. Defaults to None.
         num_workers (int, optional): The DataLoader's workers, for the
             per-worker split. Defaults to None.
+
+    Example:
+        >>> class Shards:  # 3 shards of 4, 4 and 2 samples
+        ...     def shard_ranges(self):
+        ...         return [(0, 4), (4, 8), (8, 10)]
+        >>> sampler = ShardAwareSampler(Shards(), shuffle=False)
+        >>> list(sampler)
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+        >>> sampler = ShardAwareSampler(Shards(), shuffle=False,
+        ...                             batch_size=2, num_workers=2)
+        >>> list(sampler)  # batches 0, 2, 4 from 0-5, batches 1, 3 from 6-9
+        [0, 1, 6, 7, 2, 3, 8, 9, 4, 5]
     """
 
     def __init__(self,
