@@ -28,8 +28,10 @@ class ExactVideoDecode(BaseTransform):
     keyframe or a wanted frame that does not come out makes the video be
     decoded from the start (remembered per video). Frames that cannot be
     decoded even then raise ``ValueError`` naming the file, and the robust
-    datasets skip and count the sample. With PyAV (FFmpeg 8) this is also
-    2-4x less CPU per frame than decord 0.6.0 (FFmpeg 4.1).
+    datasets skip and count the sample. With PyAV (FFmpeg 8) decoding also
+    costs less CPU than with decord 0.6.0 (FFmpeg 4.1): every frame of
+    bikes.mp4 0.16 s vs 0.36 s, of a 12 s 720p clip 1.0 s vs 3.6 s; in the
+    loader benchmark 1.3-1.6x the pairs/s per worker.
 
     Required Keys:
 
