@@ -41,6 +41,7 @@ setup(
         'mmpretrain>=1.2.0,<1.3.0',
         'mmaction2>=1.1.0,<1.3.0',
         'decord>=0.6.0',
+        'av>=18',
         'numpy',
         'scikit-learn',
         # mmengine 0.10.x imports pkg_resources, gone from setuptools>=81.

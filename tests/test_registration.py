@@ -105,6 +105,9 @@ BUILD_ARGS = {
     'ImageToFrames': ('mmpretrain', dict(num_frames=2)),
     'PackFramePairs': ('mmpretrain', dict(num_frames=2)),
     'SortedDecordDecode': ('mmpretrain', dict()),
+    'ExactVideoInit': ('mmpretrain', dict(cache_size=8)),
+    'ExactVideoDecode': ('mmpretrain', dict(num_threads=1)),
+    'LoadShardFramePair': ('mmpretrain', dict(num_frames=2)),
     # hooks
     'AtomicCheckpointHook': ('mmpretrain', dict(interval=1)),
     'BadSampleCounterHook': ('mmpretrain', dict()),
@@ -119,6 +122,8 @@ BUILT_ELSEWHERE = {
     'FramePairVideoDataset': 'tests/test_datasets',
     'FramePairRawframeDataset': 'tests/test_datasets',
     'ImagePairDataset': 'tests/test_datasets',
+    'FramePairShardDataset': 'tests/test_datasets/test_shard_dataset.py',
+    'ShardAwareSampler': 'tests/test_datasets/test_shard_dataset.py',
     'CompileSafeOptimWrapperConstructor': 'tests/test_engine',
     'CompileSafeLayerDecayOptimWrapperConstructor': 'tests/test_engine',
     'repeat_default_collate': 'tests/test_datasets',

@@ -77,6 +77,10 @@ def _point_at_demo(ds, root, num_samples):
     elif ds.type == 'FramePairVideoDataset':
         ds.update(
             ann_file='videos_train.txt', data_prefix=dict(video='videos'))
+    elif ds.type == 'FramePairShardDataset':
+        from vicmae_mm.datasets.pair_shards import ensure_demo_shards
+        ensure_demo_shards(root)
+        ds.shards = 'shards/shard-*.tar'
     else:
         ds.data_prefix = 'images/train'
     ds.indices = num_samples

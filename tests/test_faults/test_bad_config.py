@@ -18,7 +18,7 @@ from vicmae_mm.engine.hooks import BadSampleCounterHook
 from vicmae_mm.engine.hooks.bad_sample_counter_hook import \
     check_loader_yields_batches
 
-DEMO = osp.join(REPO, 'configs/vicmae_vit-t16_demo.py')
+DEMO = osp.join(REPO, 'configs/vicmae_vit-tiny-p8_1xb32-coslr-40e_demo.py')
 
 
 def _build_model(cfg):

@@ -20,7 +20,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 TINY = f'''
-_base_ = [{osp.join(REPO, 'configs/vicmae_vit-t16_demo.py')!r}]
+_base_ = [{osp.join(REPO, 'configs/vicmae_vit-tiny-p8_1xb32-coslr-40e_demo.py')!r}]
 width = 32
 model = dict(
     backbone=dict(arch=dict(_delete_=True, embed_dims=width, num_layers=2,

@@ -60,13 +60,30 @@ def test_make_demo_dataset_cli(tmp_path):
     assert not (tmp_path / 'demo' / 'rawframes').exists()
 
 
-def test_benchmark_loader_tiny(capsys):
-    _run('analysis/benchmark_loader.py', ['--tiny'])
+def test_benchmark_loader_tiny(capsys, tmp_path):
+    clip = str(tmp_path / 'clip.mkv')
+    from vicmae_mm.datasets.synthetic_video import write_synthetic_video
+    write_synthetic_video(clip, 'mpeg2-mkv', 40, 64, 48, gop=20)
+    _run('analysis/benchmark_loader.py', ['--tiny', '--video', clip])
     lines = capsys.readouterr().out.strip().split('\n')
     report = json.loads(lines[-1])
     for key in ('results', 'results_cpu'):
-        result = report[key]['demo']
-        assert set(result) == {'a', 'b', 'c', 'd', 'd0'}
-        assert all(len(v) == 1 and v[0] > 0 for v in result.values())
-    assert report['gaps']['demo']['pair_window'] is not None
+        for name in ('demo', 'clip.mkv'):
+            result = report[key][name]
+            assert set(result) == {'a', 'b', 'bw', 'a_dec', 'b_dec', 'c',
+                                   'e', 'd', 'd0'}
+            assert all(len(v) == 1 and v[0] > 0 for v in result.values())
+    assert report['gaps']['demo']['window'] is not None
     assert sum(line.startswith('| demo | 1 |') for line in lines) == 2
+    assert sum(line.startswith('| clip.mkv | 1 |') for line in lines) == 2
+
+
+def test_decode_check_tiny(capsys):
+    _run('analysis/decode_check.py', ['--size', '64x48', '--frames', 30,
+                                      '--gop', 12, '--draws', 2, '--codecs',
+                                      'h264', 'mpeg2-mkv'])
+    report = json.loads(capsys.readouterr().out.strip().split('\n')[-1])
+    for codec in ('h264', 'mpeg2-mkv'):
+        assert report[codec]['exact'][:2] == [0.0, 0.0]
+        assert report[codec]['sorted'][:2] == [0.0, 0.0]
+    assert report['mpeg2-mkv']['decord'][1] > 10  # decord's wrong seeks

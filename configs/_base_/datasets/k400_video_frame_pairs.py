@@ -1,6 +1,13 @@
 # Kinetics-400 frame pairs decoded from the raw videos with decord (no
 # preparation; slower than raw frames, so K=4 pairs per decode by default).
 # Effective batch = batch_size * num_pairs.
+# Frames are exact: SortedDecordDecode checks each video's keyframe index
+# (PyAV, cached per worker) and decodes the files where decord's seeks are
+# wrong (open GOP, MPEG-TS/PS) with PyAV. Faster, same frames: replace
+# DecordInit/SortedDecordDecode by ExactVideoInit/ExactVideoDecode (PyAV
+# alone, 1.3-1.6x the pairs/s per worker, see the README loader table).
+# pair_window='gop' instead puts the 4 starts in one keyframe interval
+# (each start uniform over the video; slower on long GOPs).
 # pair_window: the K pair starts lie within 0.5 s, so one decode reads a
 # span of at most 2 s (window + max gap) in one forward pass; without it
 # (None) the 8 frames spread over the whole clip and decord decodes most of

@@ -1,104 +1,40 @@
 # Copyright (c) vicmae_mm contributors. All rights reserved.
-from typing import Optional, Tuple
+import logging
+import math
+from typing import Optional, Tuple, Union
 
 import numpy as np
 from mmcv.transforms import BaseTransform
+from mmengine.logging import print_log
 from mmpretrain.registry import TRANSFORMS
 
 from ..sample_events import report_sample_event
+from ..video_index import get_video_index
+from .frame_pair_sampling import GOP, check_window, sample_frame_indices
 
 GAP_UNITS = ('frame', 'second')
+_WARNED_NO_FPS: set = set()
 
 
-def sample_frame_indices(total_frames: int,
-                         min_gap: int,
-                         max_gap: int,
-                         num_frames: int = 2,
-                         num_pairs: int = 1,
-                         test_mode: bool = False,
-                         rng: Optional[np.random.Generator] = None,
-                         pair_window: Optional[int] = None
-                         ) -> Tuple[np.ndarray, str]:
-    """Choose ``num_pairs`` groups of ``num_frames`` frame indices.
+def warn_no_fps(path: str, default_fps: float) -> None:
+    """Warn once per process that ``path`` has no frame rate at all."""
+    if path in _WARNED_NO_FPS:
+        return
+    _WARNED_NO_FPS.add(path)
+    print_log(
+        f'{path!r} has no frame rate (stream, container and timestamps); '
+        f'gaps in seconds use default_fps={default_fps}',
+        logger='current',
+        level=logging.WARNING)
 
-    Consecutive frames of a group are ``gap`` frames apart, each gap drawn
-    uniformly from ``[min_gap, max_gap]`` (inclusive) and clamped so that the
-    group fits in the video; the group start is uniform over the positions
-    that fit. In test mode the gap is the middle of the allowed range and the
-    group is centred. A video too short for ``min_gap`` uses the largest gap
-    it allows (status ``'short'``); a single-frame video repeats frame 0
-    (status ``'single'``).
 
-    With ``pair_window`` the K group starts are drawn within one window of
-    that many frames (each group keeps its own gap): the window start is
-    uniform over the positions where every group fits, then each start is
-    uniform within the window. The window shrinks to what the video allows
-    (at worst the whole video, as with ``None``). All K*T frames then lie in
-    ``pair_window + max span`` consecutive frames, which a video decoder
-    reads in one forward pass instead of one seek per group. Trade-off: the
-    K samples of one video are correlated in time (they overlap or are
-    close), as in MAE-ST's repeated sampling, so they are less diverse
-    than K independent draws, and in a contrastive batch they are
-    negatives of each other although they show nearly the same moment.
-
-    Args:
-        total_frames (int): Number of frames of the video (>= 1).
-        min_gap (int): Smallest gap between consecutive frames (>= 0).
-        max_gap (int): Largest gap (>= min_gap).
-        num_frames (int): Frames per group, T >= 2. Defaults to 2.
-        num_pairs (int): Groups drawn from the same video, K >= 1.
-            Defaults to 1.
-        test_mode (bool): Deterministic centred sampling. Defaults to False.
-        rng (np.random.Generator, optional): Random generator. Defaults to
-            None (a fresh ``np.random.default_rng()`` seeded from
-            ``np.random``, so DataLoader worker seeding applies).
-        pair_window (int, optional): Length in frames of the window holding
-            the K group starts (0 = all groups start on the same frame).
-            Defaults to None (starts independent over the whole video).
-
-    Returns:
-        tuple[np.ndarray, str]: Indices (K, T) int64, 0-based, and a status
-        among ``'ok'``, ``'short'``, ``'single'``.
-    """
-    if int(total_frames) < 1:
-        raise ValueError(f'total_frames must be >= 1, got {total_frames}')
-    if num_frames < 2 or num_pairs < 1:
-        raise ValueError('num_frames must be >= 2 and num_pairs >= 1, got '
-                         f'{num_frames} and {num_pairs}')
-    if min_gap < 0 or max_gap < min_gap:
-        raise ValueError('expected 0 <= min_gap <= max_gap, got '
-                         f'min_gap={min_gap}, max_gap={max_gap}')
-    if pair_window is not None and pair_window < 0:
-        raise ValueError(f'pair_window must be >= 0 or None, got '
-                         f'{pair_window}')
-    if total_frames == 1:
-        return np.zeros((num_pairs, num_frames), dtype=np.int64), 'single'
-    allowed = (total_frames - 1) // (num_frames - 1)
-    if allowed < min_gap:
-        low = high = allowed
-        status = 'short'
-    else:
-        low, high, status = min_gap, min(max_gap, allowed), 'ok'
-    if test_mode:
-        gaps = np.full((num_pairs, num_frames - 1), (low + high) // 2)
-        span = gaps.sum(axis=1)
-        starts = (total_frames - 1 - span) // 2
-    else:
-        if rng is None:
-            rng = np.random.default_rng(np.random.randint(2**31))
-        gaps = rng.integers(low, high + 1, size=(num_pairs, num_frames - 1))
-        span = gaps.sum(axis=1)  # (K, ) <= total_frames - 1 by the clamp
-        if pair_window is None:
-            starts = rng.integers(0, total_frames - span)
-        else:
-            room = total_frames - 1 - int(span.max())  # last common start
-            window = min(int(pair_window), room)
-            first = rng.integers(0, room - window + 1)
-            starts = first + rng.integers(0, window + 1, size=num_pairs)
-    offsets = np.concatenate(
-        [np.zeros((num_pairs, 1), dtype=np.int64),
-         np.cumsum(gaps, axis=1)], axis=1)  # (K, T)
-    return (starts[:, None] + offsets).astype(np.int64), status
+def _valid_fps(value) -> Optional[float]:
+    """A positive finite frame rate, or None (missing, 0, nan, inf)."""
+    try:
+        fps = float(value)
+    except (TypeError, ValueError):
+        return None
+    return fps if math.isfinite(fps) and fps > 0 else None
 
 
 @TRANSFORMS.register_module()
@@ -111,9 +47,16 @@ class SampleFramePair(BaseTransform):
     are independent over the whole video by default; with ``pair_window``
     their starts lie in one window, so the decoder reads one short span
     (much cheaper with K > 1, see :func:`sample_frame_indices` for the
-    trade-off: the K samples are correlated in time).
+    trade-off: the K samples are correlated in time); with
+    ``pair_window='gop'`` they lie in one keyframe interval (from
+    ``key_frame_inds``, added by ``ExactVideoInit``), which a decoder reads
+    with one seek.
     Gaps are given in frames or in seconds (converted with the video's fps).
-    Short and single-frame videos fall back (see
+    A video without a usable fps (missing, 0 or nan, e.g. decord's
+    ``avg_fps`` of a stream without an average rate) gets the container's
+    nominal rate, or its timestamps' rate (read with PyAV); failing that
+    ``default_fps`` is used, with a warning naming the file and a
+    ``'no_fps'`` sample event. Short and single-frame videos fall back (see
     :func:`sample_frame_indices`) and are reported as ``'short_video'`` /
     ``'single_frame'`` sample events instead of failing.
 
@@ -123,6 +66,8 @@ class SampleFramePair(BaseTransform):
     - start_index (optional, 0 when absent; 1 for raw frames)
     - avg_fps or fps (when ``gap_unit='second'``; ``default_fps`` otherwise)
     - filename or frame_dir (optional, for the event log)
+    - key_frame_inds (optional, for ``pair_window='gop'``; read from the
+      video when absent)
 
     Added Keys:
 
@@ -138,10 +83,22 @@ class SampleFramePair(BaseTransform):
         num_frames (int): Frames per sample T. Defaults to 2.
         num_pairs (int): Samples per decoded video K. Defaults to 1.
         default_fps (float): fps used with ``gap_unit='second'`` when the
-            results carry none (raw frames). Defaults to 30.
+            results carry none (raw frames, or a video without any frame
+            rate). Defaults to 30.
         test_mode (bool): Deterministic centred sampling. Defaults to False.
-        pair_window (float, optional): Length of the window holding the K
-            group starts, in ``gap_unit``. Defaults to None (whole video).
+        pair_window (float | str, optional): Length of the window holding
+            the K group starts, in ``gap_unit``, or ``'gop'``. Defaults to
+            None (whole video).
+
+    Example:
+        >>> import numpy as np
+        >>> t = SampleFramePair(min_gap=0.5, max_gap=1.0, gap_unit='second',
+        ...                     num_pairs=2, pair_window='gop')
+        >>> np.random.seed(0)
+        >>> out = t(dict(total_frames=300, avg_fps=25.,
+        ...              key_frame_inds=np.array([0, 125, 250])))
+        >>> out['frame_inds'].shape, int(out['frame_gaps'].min()) >= 12
+        ((4,), True)
     """
 
     def __init__(self,
@@ -152,7 +109,7 @@ class SampleFramePair(BaseTransform):
                  num_pairs: int = 1,
                  default_fps: float = 30.,
                  test_mode: bool = False,
-                 pair_window: Optional[float] = None) -> None:
+                 pair_window: Optional[Union[float, str]] = None) -> None:
         if gap_unit not in GAP_UNITS:
             raise ValueError(f'gap_unit must be one of {GAP_UNITS}, '
                              f'got {gap_unit!r}')
@@ -162,9 +119,7 @@ class SampleFramePair(BaseTransform):
         if num_frames < 2 or num_pairs < 1:
             raise ValueError('num_frames must be >= 2 and num_pairs >= 1, '
                              f'got {num_frames} and {num_pairs}')
-        if pair_window is not None and pair_window < 0:
-            raise ValueError(f'pair_window must be >= 0 or None, got '
-                             f'{pair_window}')
+        check_window(pair_window)
         self.min_gap = min_gap
         self.max_gap = max_gap
         self.gap_unit = gap_unit
@@ -174,26 +129,72 @@ class SampleFramePair(BaseTransform):
         self.test_mode = test_mode
         self.pair_window = pair_window
 
-    def to_frames(self, value: float, results: dict) -> int:
-        """Convert a length in ``gap_unit`` to frames for this video."""
+    def video_fps(self, results: dict) -> float:
+        """The fps used to convert seconds to frames (see class doc)."""
+        fps = _valid_fps(results.get('avg_fps')) or _valid_fps(
+            results.get('fps'))
+        if fps:
+            return fps
+        path = results.get('filename')
+        if path is None:  # raw frames carry no fps: the documented default
+            return self.default_fps
+        try:
+            fps = _valid_fps(get_video_index(path).fps)
+        except (OSError, ValueError, ImportError):
+            fps = None
+        if fps:
+            results['avg_fps'] = fps
+            return fps
+        warn_no_fps(path, self.default_fps)
+        report_sample_event('no_fps', path,
+                            f'no frame rate; default_fps={self.default_fps}')
+        return self.default_fps
+
+    def key_frames(self, results: dict) -> Optional[np.ndarray]:
+        """Keyframes (display order) for ``pair_window='gop'``.
+
+        From ``ExactVideoInit`` (``key_frame_inds``), else read from the
+        video's cached index (e.g. after ``mmaction.DecordInit``, whose
+        keyframe numbers are in decode order); None for raw frames.
+        """
+        if results.get('key_frame_inds') is not None:
+            return results['key_frame_inds']
+        if results.get('filename') is None:
+            return None
+        try:
+            return get_video_index(results['filename']).key_inds
+        except (OSError, ValueError):
+            return None  # the decoder will report the file
+
+    def to_frames(self, value: float, fps: Optional[float]) -> int:
+        """Convert a length in ``gap_unit`` to frames at ``fps``."""
         if self.gap_unit == 'frame':
             return int(round(value))
-        fps = results.get('avg_fps') or results.get('fps') or self.default_fps
         return int(round(value * fps))
 
     def gap_in_frames(self, results: dict) -> Tuple[int, int]:
         """Return (min_gap, max_gap) in frames for this video."""
-        return (self.to_frames(self.min_gap, results),
-                self.to_frames(self.max_gap, results))
+        fps = self.video_fps(results) if self.gap_unit == 'second' else None
+        return (self.to_frames(self.min_gap,
+                               fps), self.to_frames(self.max_gap, fps))
 
     def transform(self, results: dict) -> dict:
         """Add ``frame_inds`` for K groups of T frames."""
-        min_gap, max_gap = self.gap_in_frames(results)
-        window = (None if self.pair_window is None else self.to_frames(
-            self.pair_window, results))
+        fps = self.video_fps(results) if self.gap_unit == 'second' else None
+        min_gap = self.to_frames(self.min_gap, fps)
+        max_gap = self.to_frames(self.max_gap, fps)
+        window = self.pair_window
+        if window is not None and window != GOP:
+            window = self.to_frames(window, fps)
         inds, status = sample_frame_indices(
-            int(results['total_frames']), min_gap, max_gap, self.num_frames,
-            self.num_pairs, self.test_mode, pair_window=window)
+            int(results['total_frames']),
+            min_gap,
+            max_gap,
+            self.num_frames,
+            self.num_pairs,
+            self.test_mode,
+            pair_window=window,
+            key_frames=self.key_frames(results) if window == GOP else None)
         if status != 'ok':
             path = results.get('filename', results.get('frame_dir', '?'))
             reason = 'short_video' if status == 'short' else 'single_frame'
@@ -214,4 +215,4 @@ class SampleFramePair(BaseTransform):
                 f'num_frames={self.num_frames}, num_pairs={self.num_pairs}, '
                 f'default_fps={self.default_fps}, '
                 f'test_mode={self.test_mode}, '
-                f'pair_window={self.pair_window})')
+                f'pair_window={self.pair_window!r})')
