@@ -14,7 +14,7 @@ from .sample_events import SampleEvent, collect_sample_events
 #: Reasons that make a sample unusable (another one is drawn).
 BAD_REASONS = ('missing', 'empty', 'corrupt')
 #: Reasons that are recovered from (the sample is still used).
-FALLBACK_REASONS = ('short_video', 'single_frame')
+FALLBACK_REASONS = ('short_video', 'single_frame', 'no_fps')
 _MAX_FALLBACK_LOGS = 20
 
 
