@@ -20,9 +20,10 @@ _walk = pretrain._walk
 
 
 def _pairs_per_gpu(cfg):
+    # one pair per sample unless SampleFramePair packs K (shards: K = 1)
     return cfg.train_dataloader.batch_size * max(
-        t.get('num_pairs', 1) for t in _walk(cfg.train_dataloader)
-        if t.get('type') == 'SampleFramePair')
+        (t.get('num_pairs', 1) for t in _walk(cfg.train_dataloader)
+         if t.get('type') == 'SampleFramePair'), default=1)
 
 
 @pytest.mark.parametrize('path', FULL_SIZE, ids=osp.basename)

@@ -213,7 +213,7 @@ def test_dataset_skips_names_and_counts_bad_videos(clips, tmp_path):
                 dict(type='PackFramePairs')
             ]))
     for i in range(len(ds)):
-        assert len(ds[i]['inputs']) == 2
+        assert len(ds[i][0]['inputs']) == 2
     reasons = {osp.basename(p): r for p, r in ds.bad_files.items()}
     assert reasons == {'missing.mp4': 'missing', 'empty.mp4': 'empty',
                        'garbage.mkv': 'corrupt', 'cut.mp4': 'corrupt'}

@@ -57,7 +57,7 @@ def _dataset(root, **kw):
 def test_dataset_reads_pairs_in_shard_order(shard_dir):
     ds = _dataset(shard_dir)
     assert len(ds) == 24 and ds.shard_ranges() == [(0, 9), (9, 18), (18, 24)]
-    sample = ds[10]
+    sample, = ds[10]  # PackFramePairs: a list of K = 1 pairs
     assert [x.shape for x in sample['inputs']] == [(3, 32, 32)] * 2
     meta = sample['data_samples']
     assert 4 <= np.diff(meta.frame_inds)[0] <= 16
@@ -82,7 +82,7 @@ def test_a_corrupt_member_is_skipped_named_and_counted(shard_dir, tmp_path):
         f.seek(offset)
         f.write(b'\x00' * size)
     ds = _dataset(str(tmp_path))
-    out = ds[9 + 4]  # replaced by another sample, not an error
+    out, = ds[9 + 4]  # replaced by another sample, not an error
     assert len(out['inputs']) == 2
     name = f'{shard}:{key}'
     assert ds.bad_files == {name: 'corrupt'}

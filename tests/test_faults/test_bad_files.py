@@ -164,7 +164,7 @@ def test_bad_files_skipped_and_counted(source, media, fault_row):
         pytest.importorskip('av')  # requirements/tests.txt
     ds, bad = _build(media, source)
     for _ in range(2):
-        samples = [ds[i] for i in range(len(ds))]
+        samples = [ds[i][0] for i in range(len(ds))]  # K = 1 pair each
     assert all(len(s['inputs']) == 2 for s in samples)
     got = {osp.basename(p): r for p, r in ds.bad_files.items()}
     assert got == {
@@ -265,7 +265,7 @@ def test_bad_streak_and_test_mode(media, fault_row):
     streak = next(s for s in str(err.value).splitlines() if 'draws' in s)
     ds = _video_dataset(
         media, 'decord', ['good0.mp4', 'random.mp4'], test_mode=True)
-    assert len(ds[0]['inputs']) == 2
+    assert len(ds[0][0]['inputs']) == 2
     with pytest.raises(NoUsableSampleError, match='random.mp4'):
         ds[1]
     fault_row(

@@ -22,9 +22,8 @@ from tiny_train_setup import (PYTHON, REPO, last_checkpoint, make_tiny_setup,
 from vicmae_mm.checkpoint import checkpoint_problem, load_checkpoint_file
 from vicmae_mm.checkpoint.atomic_write import TMP_SUFFIX, tmp_files
 
-SLOW_WRITE = '''
-
-# --- fault suite: slow down one checkpoint write, FAULT_SLOW_WRITE=NAME:S ---
+SLOW_WRITE = '''# fault suite: slow down one checkpoint write, FAULT_SLOW_WRITE=NAME:S
+import os
 import time as _time
 
 import vicmae_mm.checkpoint.atomic_write as _atomic_write
@@ -95,8 +94,12 @@ def _kill_during_save(cfg, root, work, step, timeout=120):
 def test_sigkill_during_checkpoint_write_then_resume(tmp_path, fault_row):
     root = str(tmp_path)
     cfg = make_tiny_setup(root, max_iters=12, ckpt_interval=4)
-    with open(osp.join(root, 'tiny_helper.py'), 'a') as f:
+    # a module of its own, imported by the config after the tiny helpers
+    with open(osp.join(root, 'fault_slow_write.py'), 'w') as f:
         f.write(SLOW_WRITE)
+    with open(cfg, 'a') as f:
+        f.write("\ncustom_imports = dict(imports=['vicmae_mm', 'tiny_helper', "
+                "'fault_slow_write'], allow_failed_imports=False)\n")
     work = osp.join(root, 'work')
     partial = _kill_during_save(cfg, root, work, step=8)
 

@@ -107,7 +107,7 @@ def test_dataset_counts_no_fps_and_keeps_training(ivf, tmp_path, monkeypatch):
                 dict(type='PackFramePairs')
             ]))
     for _ in range(2):
-        sample = ds[0]
+        sample, = ds[0]  # K = 1 pair
         assert len(sample['inputs']) == 2
         gap = np.diff(sample['data_samples'].frame_inds)[0]
         assert 1 <= gap <= 3

@@ -33,8 +33,12 @@ DECODER_MODULES = ('decord', 'av', 'PIL', 'cv2', 'mmcv.image',
                    'vicmae_mm.datasets.transforms.sorted_decord_decode')
 
 
-class CorruptSampleError(Exception):
-    """Raise it from a transform to mark the sample's file as undecodable."""
+class CorruptSampleError(ValueError):
+    """Raise it from a transform to mark the sample's file as undecodable.
+
+    A ``ValueError`` (bad data), recognised by :func:`is_decode_error`
+    wherever it is raised.
+    """
 
 
 def _decode_error_types() -> Tuple[type, ...]:

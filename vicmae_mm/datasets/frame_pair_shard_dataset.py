@@ -61,7 +61,7 @@ class FramePairShardDataset(RobustDatasetMixin, BaseDataset):
         ...     pipeline=[dict(type='LoadShardFramePair'),
         ...               dict(type='PerFrameAugment'),
         ...               dict(type='PackFramePairs')])
-        >>> len(ds), ds.shard_ranges(), ds[0]['data_samples'].gt_label
+        >>> len(ds), ds.shard_ranges(), ds[0][0]['data_samples'].gt_label
         (5, [(0, 5)], tensor([3]))
     """
 

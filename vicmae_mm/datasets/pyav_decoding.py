@@ -15,6 +15,7 @@ from typing import Dict, List, Sequence
 
 import numpy as np
 
+from .decode_errors import CorruptSampleError
 from .video_index import VideoIndex, decode_runs, named_error, open_container
 
 
@@ -116,8 +117,9 @@ def _decode_sequential(path: str, index: VideoIndex, wanted: Sequence[int],
             i = pos.get(frame.pts) if by_pts else count
             if i in wanted_set:
                 if frame.is_corrupt:
-                    raise ValueError(f'{path}: frame {i} decodes with '
-                                     'errors even from the start')
+                    raise CorruptSampleError(
+                        f'{path}: frame {i} decodes with errors even from '
+                        'the start')
                 out[i] = frame.to_ndarray(format='rgb24')
             if len(out) == len(wanted_set) or (not by_pts and count >= last):
                 break
@@ -127,8 +129,9 @@ def _decode_sequential(path: str, index: VideoIndex, wanted: Sequence[int],
         container.close()
     missing = sorted(wanted_set - set(out))
     if missing:
-        raise ValueError(f'{path}: frames {missing[:8]} were not produced by '
-                         f'a sequential decode ({index.num_frames} packets)')
+        raise CorruptSampleError(
+            f'{path}: frames {missing[:8]} were not produced by a '
+            f'sequential decode ({index.num_frames} packets)')
     return out
 
 
@@ -162,8 +165,9 @@ def decode_frames(container,
     inds = np.asarray(frame_inds, dtype=np.int64).reshape(-1)
     if inds.size and (inds.min() < 0 or inds.max() >= index.num_frames):
         container.close()
-        raise ValueError(f'{index.path}: frame indices {inds.tolist()} '
-                         f'outside [0, {index.num_frames})')
+        raise CorruptSampleError(
+            f'{index.path}: frame indices {inds.tolist()} '
+            f'outside [0, {index.num_frames})')
     out: Dict[int, np.ndarray] = {}
     try:
         if index.mode == 'pts' and inds.size and index.seek_ok is not False:

@@ -25,6 +25,8 @@ import tarfile
 from collections import OrderedDict
 from typing import Dict, List, Tuple
 
+from .decode_errors import CorruptSampleError
+
 #: member field of frame ``t``
 FRAME_FIELD = 'f{}.jpg'
 META_FIELD = 'json'
@@ -58,7 +60,8 @@ def scan_shard(shard: str) -> List[Tuple[str, Dict[str, List[int]]]]:
             with open(side, encoding='utf-8') as f:
                 return [(k, v) for k, v in json.load(f)['samples']]
         except (KeyError, TypeError, ValueError) as e:
-            raise ValueError(f'{side}: not a shard index ({e})') from e
+            raise CorruptSampleError(
+                f'{side}: not a shard index ({e})') from e
     samples: 'OrderedDict[str, Dict[str, List[int]]]' = OrderedDict()
     try:
         with tarfile.open(shard, 'r:') as tar:
@@ -68,7 +71,8 @@ def scan_shard(shard: str) -> List[Tuple[str, Dict[str, List[int]]]]:
                     samples.setdefault(
                         key, {})[field] = [member.offset_data, member.size]
     except tarfile.TarError as e:
-        raise ValueError(f'{shard}: not a readable tar file ({e})') from e
+        raise CorruptSampleError(
+            f'{shard}: not a readable tar file ({e})') from e
     return list(samples.items())
 
 

@@ -22,6 +22,8 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
+from .decode_errors import CorruptSampleError
+
 #: containers whose seeks decord 0.6.0 handles (an index of packets with
 #: timestamps); elsewhere (MPEG-TS/PS, raw streams) it returns wrong frames
 #: even when reading sequentially.
@@ -128,7 +130,7 @@ def read_video_index(container, path: str) -> VideoIndex:
         ValueError: No video stream or no video packets.
     """
     if not container.streams.video:
-        raise ValueError(f'{path}: no video stream')
+        raise CorruptSampleError(f'{path}: no video stream')
     stream = container.streams.video[0]
     pts, keys, pos = [], [], []
     for packet in container.demux(stream):
@@ -138,7 +140,7 @@ def read_video_index(container, path: str) -> VideoIndex:
         keys.append(bool(packet.is_keyframe))
         pos.append(-1 if packet.pos is None else packet.pos)
     if not pts:
-        raise ValueError(f'{path}: no video packets')
+        raise CorruptSampleError(f'{path}: no video packets')
     mode = 'pts'
     if any(p is None for p in pts) or len(set(pts)) != len(pts):
         mode = 'sequential'
@@ -179,7 +181,7 @@ def named_error(path: str,
     FFmpeg's errors come in many types; datasets skip and count exactly
     OSError and ValueError, so every decode failure is mapped to one.
     """
-    cls = OSError if isinstance(error, OSError) else ValueError
+    cls = OSError if isinstance(error, OSError) else CorruptSampleError
     text = str(error)
     return cls(text if path in text else f'{path}: {what}: {text}')
 

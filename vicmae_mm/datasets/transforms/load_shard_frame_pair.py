@@ -6,6 +6,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmpretrain.registry import TRANSFORMS
 
+from ..decode_errors import CorruptSampleError
 from ..shard_io import FRAME_FIELD, META_FIELD, MemberReader
 
 
@@ -59,8 +60,8 @@ class LoadShardFramePair(BaseTransform):
         name = f'{results["shard"]}:{results["key"]}'
         members = results['members']
         if field not in members:
-            raise ValueError(f'{name}: no member {field!r} (has '
-                             f'{sorted(members)})')
+            raise CorruptSampleError(
+                f'{name}: no member {field!r} (has {sorted(members)})')
         offset, size = members[field]
         return self.reader.read(results['shard'], offset, size)
 
@@ -70,9 +71,9 @@ class LoadShardFramePair(BaseTransform):
         try:
             meta = json.loads(self._member(results, META_FIELD))
         except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise ValueError(f'{name}: bad metadata ({e})') from e
+            raise CorruptSampleError(f'{name}: bad metadata ({e})') from e
         if not isinstance(meta, dict):
-            raise ValueError(f'{name}: metadata is not a JSON object')
+            raise CorruptSampleError(f'{name}: metadata is not a JSON object')
         imgs = []
         for t in range(self.num_frames):
             data = self._member(results, FRAME_FIELD.format(t))
@@ -83,10 +84,12 @@ class LoadShardFramePair(BaseTransform):
                     channel_order='rgb',
                     backend=self.decode_backend)
             except Exception as e:  # cv2.error, PIL errors
-                raise ValueError(f'{name}: frame {t} is not a readable '
-                                 f'image ({type(e).__name__})') from e
+                raise CorruptSampleError(
+                    f'{name}: frame {t} is not a readable image '
+                    f'({type(e).__name__})') from e
             if img is None:
-                raise ValueError(f'{name}: frame {t} is not a readable JPEG')
+                raise CorruptSampleError(
+                    f'{name}: frame {t} is not a readable JPEG')
             imgs.append(img)
         results['imgs'] = imgs
         results['frame_inds'] = np.asarray(
