@@ -79,6 +79,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='shrink to a 32 px, 2-layer model')
     parser.add_argument('--profile', type=int, default=0, metavar='N',
                         help='print torch.profiler tables of N more steps')
+    parser.add_argument('--json-out', help='also write the JSON here')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
     args.device = args.device or ('cuda' if torch.cuda.is_available() else
@@ -204,6 +205,8 @@ def run_alternating(runs: dict, args: argparse.Namespace) -> None:
             n0 = _recompiles()
             rec = r['meter'].run(r['step'], r['data'], before)
             rec['recompiles'] = _recompiles() - n0
+            r['recompiles_all'] = r.get('recompiles_all', 0) + rec[
+                'recompiles']  # warm-up included
             r.setdefault('first_step_s', rec['wall_s'])
             if i >= args.warmup:
                 r['records'].append(rec)
@@ -243,25 +246,31 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         run_alternating(runs, args)
     except torch.cuda.OutOfMemoryError as err:
         res['error'] = f'out of memory: {str(err).splitlines()[0]}'
-        print(json.dumps(res))
+        dump(res, args.json_out)
         sys.exit(3)
     res['bench_s'] = time.perf_counter() - t0
     for key, r in runs.items():
         res[key] = dict(summarise(r['records'], b), params_m=r['params_m'],
-                        first_step_s=r['first_step_s'])
+                        first_step_s=r['first_step_s'],
+                        recompiles_all=r['recompiles_all'])
     if 'mae' in res:
         v, m = res['vicmae'], res['mae']
         res['ratio'] = v['ms_per_step'] / m['ms_per_step']
         res['ratio_cpu_time'] = v['cpu_ms_per_step'] / m['cpu_ms_per_step']
-    if args.device == 'cuda':
-        res['max_allocated_mb'] = torch.cuda.max_memory_allocated() / 2**20
     print_table(res)
     for key, r in runs.items() if args.profile else ():
         print(f'\n== torch.profiler, {NAMES[key]}, {args.profile} step(s)')
         print(profile_table(lambda r=r: r['step'](r['data'], r['optim']),
                             args.profile, args.device == 'cuda'))
-    print(json.dumps(res))
+    dump(res, args.json_out)
     return res
+
+
+def dump(res: dict, path: Optional[str]) -> None:
+    print(json.dumps(res))
+    if path:
+        with open(path, 'w') as f:
+            json.dump(res, f, indent=1)
 
 
 def print_table(res: dict) -> None:

@@ -80,7 +80,9 @@ class TrainStepMeter:
 
     Memory: the peak during the step above the memory at its start
     (``torch.cuda.max_memory_allocated``, or on CPU the process RSS sampled
-    every 2 ms, an approximation) plus :func:`persistent_mb`.
+    every 2 ms, an approximation) plus :func:`persistent_mb`; on CUDA also
+    ``torch.cuda.max_memory_reserved`` (the allocator's peak, fragmentation
+    included, for every model of the process).
 
     Args:
         model (nn.Module): Model whose ``train_step`` is measured.
@@ -170,6 +172,8 @@ class TrainStepMeter:
             step_mb = rss.peak - rss.start
         rec = dict(wall_s=wall, cpu_s=cpu, mem_mb=step_mb + persistent_mb(
             self.model, self.optim_wrapper.optimizer))
+        if self.cuda:  # the caching allocator's peak, every model included
+            rec['reserved_mb'] = torch.cuda.max_memory_reserved() / 2**20
         if self.split:
             rec.update(self._acc)
             rec['forward'] = wall - sum(self._acc.values())
@@ -189,8 +193,8 @@ def summarise(records: List[Dict[str, float]], pairs: int) -> dict:
     Returns:
         dict: ``ms_per_step`` (median wall time), ``cpu_ms_per_step``,
         ``pairs_per_s``, ``peak_mem_mb`` (max), ``recompiles`` (sum),
-        ``ms_steps`` (every step) and, if timed, ``split_ms`` (median of
-        each phase).
+        ``ms_steps`` (every step) and, if measured, ``split_ms`` (median of
+        each phase) and ``peak_reserved_mb`` (max).
 
     Example:
         >>> recs = [dict(wall_s=w, cpu_s=w, mem_mb=1.) for w in (1, 3, 2)]
@@ -206,6 +210,8 @@ def summarise(records: List[Dict[str, float]], pairs: int) -> dict:
                ms_steps=[round(1e3 * r['wall_s'], 1) for r in records])
     if 'forward' in med:
         out['split_ms'] = {k: 1e3 * med[k] for k in PHASES}
+    if 'reserved_mb' in med:
+        out['peak_reserved_mb'] = max(r['reserved_mb'] for r in records)
     return out
 
 
