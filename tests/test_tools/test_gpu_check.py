@@ -12,6 +12,8 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(ROOT, 'tools/analysis'))
 
@@ -51,3 +53,15 @@ def test_summary_reports_errors_and_oom(tmp_path, capsys):
     assert 'out of memory: CUDA out of memory. -> does NOT fit' in (
         capsys.readouterr().out)  # a finding, not a failure
     assert summary.main([str(tmp_path), '--tests-rc', '1']) == 1
+
+
+def test_memory_estimate_is_linear_in_the_batch():
+    import memory_estimate
+    res = memory_estimate.main(['--tiny', '--pairs', '2', '4',
+                                '--target', '4', '8'])
+    m, est = res['measured'], res['estimate_gib']
+    assert m[4] > m[2] > 0 and res['saved_mib_per_pair'] > 0
+    # the line through the two measurements reproduces the larger one
+    assert (est[4] - res['fixed_gib']) * 1024 == pytest.approx(m[4])
+    assert est[8] - est[4] == pytest.approx(
+        4 * res['saved_mib_per_pair'] / 1024)
