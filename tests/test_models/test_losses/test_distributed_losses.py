@@ -11,7 +11,8 @@ must be W times the single-process one (the DDP average divides by W).
 
 The same holds when the backend has no reduce-scatter (the gather's
 all-reduce fallback, forced here); with mmpretrain's ``GatherLayer`` in its
-place the InfoNCE gradient is *not* a rescaled single-process gradient.
+place the InfoNCE gradient is *not* a rescaled single-process gradient. The
+gather also compiles with ``fullgraph=True`` and gives the eager gradient.
 """
 import os
 
@@ -65,6 +66,14 @@ def _worker(rank, init_file, out_dir):
     from vicmae_mm.models.utils import gather
     register_all_modules(init_default_scope=True)
     results = [_distributed(rank, cfg, i) for i, cfg in enumerate(CASES)]
+    # the gather compiles into one graph (torch's all_gather does not)
+    x = torch.randn(B, 4, requires_grad=True)
+    compiled = torch.compile(lambda t: gather.gather_with_grad(t).pow(2).sum(),
+                             backend='aot_eager', fullgraph=True)
+    (g_compiled, ) = torch.autograd.grad(compiled(x), x)
+    (g_eager, ) = torch.autograd.grad(
+        gather.gather_with_grad(x).pow(2).sum(), x)
+    torch.testing.assert_close(g_compiled, g_eager)
     # a backend without reduce-scatter: all-reduce fallback, with a warning
     gather._REDUCE_SCATTER = _no_reduce_scatter
     with pytest.warns(UserWarning, match='no reduce-scatter'):

@@ -50,16 +50,20 @@ class AllGatherWithGrad(torch.autograd.Function):
     (checked in the test above).
 
     Why not ``torch.distributed.nn.functional.all_gather`` (same
-    reduce-scatter backward on NCCL, all-to-all + sum elsewhere): in torch
-    2.14 it warns ``FutureWarning: ... is deprecated`` at every call and
-    raises inside ``torch.compile``; its replacement,
-    ``torch.distributed._functional_collectives.all_gather_single``, is a
-    private module. Traffic is not a reason: at the flagship's 512 pairs per
-    GPU the gathered embeddings are 512 x 2 x 128 fp32 = 0.5 MiB per GPU;
-    measured over 2 gloo processes on a CPU (median of 200 calls, forward +
-    backward): the all-reduce backward 1.9 ms, this reduce-scatter backward
-    1.3 ms, torch's function 1.5 ms, against a training step of about a
-    second.
+    reduce-scatter backward on NCCL, all-to-all + sum elsewhere): torch
+    2.14 deprecates it (``FutureWarning``) and it refuses to be traced by
+    ``torch.compile`` (it raises when traced: ``fullgraph=True`` fails, and
+    otherwise Dynamo breaks the graph around it), while this function
+    compiles into the step's graph (tested with ``fullgraph=True``); the
+    replacement torch suggests,
+    ``torch.distributed._functional_collectives.all_gather_single``, is in
+    a private module. Traffic is not a reason either way: at the flagship's
+    512 pairs per GPU the gathered embeddings are 512 x 2 x 128 fp32 =
+    0.5 MiB per GPU. ``tools/analysis/benchmark_gather.py`` (gloo on a
+    shared 2-core CPU, forward + backward, median of 200 interleaved calls,
+    two runs): W = 2: all-reduce backward 4.5 / 4.7 ms, this reduce-scatter
+    4.2 / 4.6 ms, torch's function 4.5 / 5.3 ms; W = 4: 22.7, 19.8 and
+    21.1 ms; next to a training step of about a second on a GPU.
     """
 
     @staticmethod
