@@ -97,7 +97,7 @@ def test_resume_and_epochs_use_runner_iter():
         hook.before_train_iter(runner, 0)
 
 
-def _runner(work_dir, record, max_iters=6, **kwargs):
+def _runner(work_dir, record, warmup_iters=5, checkpoint=3, **kwargs):
     return Runner(
         model=copy.deepcopy(MODEL),
         work_dir=str(work_dir),
@@ -105,17 +105,18 @@ def _runner(work_dir, record, max_iters=6, **kwargs):
             dataset=_Frames(), batch_size=2, num_workers=0,
             sampler=dict(type='DefaultSampler', shuffle=False),
             collate_fn=dict(type='default_collate')),
-        train_cfg=dict(by_epoch=False, max_iters=max_iters),
+        train_cfg=dict(by_epoch=False, max_iters=6),
         optim_wrapper=dict(type='OptimWrapper',
                            optimizer=dict(type='AdamW', lr=1e-4)),
         default_hooks=dict(
             logger=dict(type='LoggerHook', interval=1),
             iter_seed=dict(type='IterSeedHook'),  # masks of iteration i
-            checkpoint=dict(type='CheckpointHook', interval=3,
-                            by_epoch=False)),
+            checkpoint=checkpoint and dict(
+                type='CheckpointHook', interval=checkpoint, by_epoch=False)),
         log_processor=dict(by_epoch=False),
         custom_hooks=[dict(type='ContrastWeightHook', final=0.03,
-                           warmup='linear', warmup_iters=5), record],
+                           warmup='linear', warmup_iters=warmup_iters),
+                      record],
         randomness=dict(seed=0),
         default_scope='mmpretrain',
         **kwargs)
@@ -143,22 +144,7 @@ def test_resumed_run_uses_the_hooks_weight(tmp_path):
 
 def test_runner_logs_the_weight_used(tmp_path):
     record = _Record()
-    runner = Runner(
-        model=copy.deepcopy(MODEL),
-        work_dir=str(tmp_path),
-        train_dataloader=dict(
-            dataset=_Frames(), batch_size=2, num_workers=0,
-            sampler=dict(type='DefaultSampler', shuffle=False),
-            collate_fn=dict(type='default_collate')),
-        train_cfg=dict(by_epoch=False, max_iters=6),
-        optim_wrapper=dict(type='OptimWrapper',
-                           optimizer=dict(type='AdamW', lr=1e-4)),
-        default_hooks=dict(logger=dict(type='LoggerHook', interval=1),
-                           checkpoint=None),
-        log_processor=dict(by_epoch=False),
-        custom_hooks=[dict(type='ContrastWeightHook', final=0.03,
-                           warmup='linear', warmup_iters=4), record],
-        default_scope='mmpretrain')
+    runner = _runner(tmp_path, record, warmup_iters=4, checkpoint=None)
     runner.train()
     expected = [0.03 * min(1., i / 4) for i in range(6)]
     assert [s[0] for s in record.seen] == list(range(6))

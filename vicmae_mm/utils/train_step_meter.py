@@ -103,8 +103,9 @@ class TrainStepMeter:
         >>> meter = TrainStepMeter(toy, OptimWrapper(
         ...     torch.optim.SGD(toy.parameters(), lr=0.1)), 'cpu')
         >>> rec = meter.run(toy.train_step, dict(inputs=torch.ones(2, 4)))
-        >>> sorted(rec)
-        ['backward', 'cpu_s', 'data', 'forward', 'mem_mb', 'optimizer', 'wall_s']
+        >>> sorted(rec)  # doctest: +NORMALIZE_WHITESPACE
+        ['backward', 'cpu_s', 'data', 'forward', 'mem_mb', 'optimizer',
+         'wall_s']
     """
 
     def __init__(self,
