@@ -155,11 +155,11 @@ def build(model_cfg: dict, args: argparse.Namespace) -> dict:
     model = revert_sync_batchnorm(MODELS.build(model_cfg))
     python_drop_probs(model)  # the MAE baseline gets the same compile fix
     logger = MMLogger.get_current_instance()
-    level, _ = logger.level, logger.setLevel(logging.WARNING)
-    model.init_weights()  # (quiet: it logs every tensor)
-    logger.setLevel(level)
+    level, _ = logger.level, logger.setLevel(logging.ERROR)
+    model.init_weights()  # (quiet: both log every tensor)
     model = model.to(args.device).train()
     optim = build_optim_wrapper(model, optim_cfg(args))
+    logger.setLevel(level)
     step = model.train_step
     if args.compile:
         step = torch.compile(step, backend=args.compile_backend)
