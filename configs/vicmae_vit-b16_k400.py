@@ -19,10 +19,13 @@
 #       --cfg-options train_dataloader.batch_size=256
 # (with `num_pairs` K > 1 a GPU sees batch_size x K pairs, which the scaling
 # does not know: pick batch_size so that batch_size x K is the pair batch).
-# Memory: a pair is two frames with 98 visible tokens each, so 512 pairs per
-# GPU is about 4x the encoder tokens of mmpretrain's MAE at 512 images; a
-# CPU estimate of the saved activations (~170 MB per pair in bf16) says it
-# may not fit 80 GB. If it does not, use 16 GPUs x 256 (same batch 4096):
+# Memory: a pair is two frames with 98 visible tokens each. Estimate from the
+# CPU (tools/analysis/memory_estimate.py: bf16 autocast, tensors saved for
+# the backward): 128 MiB per pair + 2 GiB of fp32 weights, grads and AdamW
+# moments = 66 GiB at 512 pairs per GPU, before the CUDA context, allocator
+# fragmentation and workspaces: it should fit 80 GB, with little headroom.
+# tools/analysis/gpu_check.sh measures it (peak reserved memory at 512). If
+# it does not fit, use 16 GPUs x 256 (same batch 4096, same lr):
 #   tools/dist_train.sh ... 8 --cfg-options train_dataloader.batch_size=256
 # on two nodes. Gradient accumulation would shrink the InfoNCE negatives and
 # the BatchNorm batch, so it is not the same recipe.
@@ -68,7 +71,10 @@ custom_hooks = [
 # torch.compile of the training step: False, True or a dict of
 # torch.compile arguments, e.g. compile = dict(backend='inductor').
 # The schedule's CompileSafeOptimWrapperConstructor keeps the param-wise
-# weight-decay settings compatible with it.
+# weight-decay settings compatible with it. With compile, also set
+#   optim_wrapper = dict(optimizer=dict(fused=False))
+# (Dynamo re-traces the fused AdamW for every param group; inductor fuses
+# the update itself).
 compile = False
 
 # TensorBoard next to the JSON scalars (needs `pip install tensorboard`):

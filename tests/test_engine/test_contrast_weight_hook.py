@@ -9,6 +9,7 @@ import pytest
 import torch
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
+from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 from mmpretrain.utils import register_all_modules
 from torch.utils.data import Dataset
@@ -60,7 +61,8 @@ class _Record(Hook):
             runner.iter,
             runner.message_hub.get_scalar('train/contrast_weight').current(),
             float(outputs['contrast_weight']),
-            runner.model.contrast_weight))
+            float(runner.model.contrast_weight),
+            float(outputs['loss'].detach())))
 
 
 def test_schedule_values():
@@ -79,19 +81,26 @@ def test_schedule_values():
 def test_resume_and_epochs_use_runner_iter():
     hook = ContrastWeightHook(final=0.4, warmup='linear', warmup_epochs=2)
     model = torch.nn.Module()
-    model.contrast_weight = 0.
+    model.register_buffer('contrast_weight', torch.tensor(0.),
+                          persistent=False)
+    buffer = model.contrast_weight
     runner = SimpleNamespace(iter=15, model=model, train_dataloader=[0] * 10,
                              message_hub=SimpleNamespace(
                                  update_info=lambda k, v: None))
     hook.before_train_iter(runner, 0)  # resumed at iter 15 of 20 warm-up
-    assert math.isclose(model.contrast_weight, 0.4 * 15 / 20)
+    assert math.isclose(model.contrast_weight, 0.4 * 15 / 20, rel_tol=1e-6)
+    assert model.contrast_weight is buffer  # updated in place
+    # a Python float attribute is refused (torch.compile would re-trace)
+    model._buffers.pop('contrast_weight')
+    model.contrast_weight = 0.
+    with pytest.raises(TypeError, match='0-dim tensor buffer'):
+        hook.before_train_iter(runner, 0)
 
 
-def test_runner_logs_the_weight_used(tmp_path):
-    record = _Record()
-    runner = Runner(
+def _runner(work_dir, record, warmup_iters=5, checkpoint=3, **kwargs):
+    return Runner(
         model=copy.deepcopy(MODEL),
-        work_dir=str(tmp_path),
+        work_dir=str(work_dir),
         train_dataloader=dict(
             dataset=_Frames(), batch_size=2, num_workers=0,
             sampler=dict(type='DefaultSampler', shuffle=False),
@@ -99,16 +108,47 @@ def test_runner_logs_the_weight_used(tmp_path):
         train_cfg=dict(by_epoch=False, max_iters=6),
         optim_wrapper=dict(type='OptimWrapper',
                            optimizer=dict(type='AdamW', lr=1e-4)),
-        default_hooks=dict(logger=dict(type='LoggerHook', interval=1),
-                           checkpoint=None),
+        default_hooks=dict(
+            logger=dict(type='LoggerHook', interval=1),
+            iter_seed=dict(type='IterSeedHook'),  # masks of iteration i
+            checkpoint=checkpoint and dict(
+                type='CheckpointHook', interval=checkpoint, by_epoch=False)),
         log_processor=dict(by_epoch=False),
         custom_hooks=[dict(type='ContrastWeightHook', final=0.03,
-                           warmup='linear', warmup_iters=4), record],
-        default_scope='mmpretrain')
+                           warmup='linear', warmup_iters=warmup_iters),
+                      record],
+        randomness=dict(seed=0),
+        default_scope='mmpretrain',
+        **kwargs)
+
+
+def test_resumed_run_uses_the_hooks_weight(tmp_path):
+    """The weight buffer is not in the state dict; after a resume the hook
+    writes the weight of the resumed iteration before it runs, and the
+    losses equal the uninterrupted run's."""
+    model = MODELS.build(copy.deepcopy(MODEL))
+    assert float(model.contrast_weight) == 123.
+    assert 'contrast_weight' in dict(model.named_buffers())
+    assert 'contrast_weight' not in model.state_dict()
+    full = _Record()
+    _runner(tmp_path / 'full', full).train()
+    ckpt = torch.load(tmp_path / 'full' / 'iter_3.pth', weights_only=False)
+    assert not any('contrast_weight' in k for k in ckpt['state_dict'])
+    resumed = _Record()
+    _runner(tmp_path / 'resumed', resumed, resume=True,
+            load_from=str(tmp_path / 'full' / 'iter_3.pth')).train()
+    assert [s[0] for s in resumed.seen] == [3, 4, 5]
+    for got, ref in zip(resumed.seen, full.seen[3:]):
+        assert got[1:] == pytest.approx(ref[1:], abs=1e-7)
+
+
+def test_runner_logs_the_weight_used(tmp_path):
+    record = _Record()
+    runner = _runner(tmp_path, record, warmup_iters=4, checkpoint=None)
     runner.train()
     expected = [0.03 * min(1., i / 4) for i in range(6)]
     assert [s[0] for s in record.seen] == list(range(6))
-    for (_, hub, out, attr), w in zip(record.seen, expected):
+    for (_, hub, out, attr, _), w in zip(record.seen, expected):
         assert math.isclose(hub, w, abs_tol=1e-9)  # message hub
         assert math.isclose(out, w, abs_tol=1e-9)  # loss dict
         assert math.isclose(attr, w, abs_tol=1e-9)  # model attribute

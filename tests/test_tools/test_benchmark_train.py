@@ -21,31 +21,51 @@ def _run(*extra):
 
 
 def test_tiny_benchmark_prints_table_and_json():
-    proc = _run('--batch-size', '3', '--warmup', '1', '--iters', '2',
-                '--mask-ratio', '0.75')
+    proc = _run('--batch-size', '3', '--warmup', '1', '--iters', '3',
+                '--mask-ratio', '0.75', '--profile', '1')
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = proc.stdout.strip().splitlines()
     res = json.loads(lines[-1])
     assert '| ViC-MAE (B pairs) |' in proc.stdout
     assert '| MAE (2B images) |' in proc.stdout
+    assert '| data | forward | backward | optimizer |' in proc.stdout
+    assert '8/8' in proc.stderr  # progress bar: 4 rounds x 2 models
     assert (res['batch_size'], res['img_size'], res['mask_ratio']) == (3,
                                                                         32,
                                                                         0.75)
+    assert res['optimizer']['fused'] is True  # the schedule's AdamW
     for key in ('vicmae', 'mae'):
         r = res[key]
         assert r['ms_per_step'] > 0 and r['pairs_per_s'] > 0
         assert r['pairs_per_s'] == pytest.approx(3e3 / r['ms_per_step'])
-        assert r['loss'] == r['loss']  # not NaN
+        assert r['cpu_ms_per_step'] > 0 and r['peak_mem_mb'] > 0
+        assert len(r['ms_steps']) == 3 and r['recompiles'] == 0
+        split = r['split_ms']
+        assert min(split.values()) >= 0
+        # the phases add up to the step (medians: up to the spread)
+        assert sum(split.values()) == pytest.approx(
+            r['ms_per_step'], rel=0.5)
+        assert f'torch.profiler, {tool_names()[key]}' in proc.stdout
     # same encoder and decoder: MAE lacks only the (tiny) projector
     assert 0 < res['vicmae']['params_m'] - res['mae']['params_m'] < 0.01
     assert res['ratio'] == pytest.approx(
         res['vicmae']['ms_per_step'] / res['mae']['ms_per_step'])
+    assert res['ratio_cpu_time'] > 0
 
 
-def test_bad_arguments():
+def tool_names():
+    return _load_tool().NAMES
+
+
+def _load_tool():
     spec = importlib.util.spec_from_file_location('benchmark_train', TOOL)
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
+    return tool
+
+
+def test_bad_arguments():
+    tool = _load_tool()
     with pytest.raises(SystemExit):  # bf16 AMP needs CUDA
         tool.parse_args([CFG, '--device', 'cpu', '--amp'])
     with pytest.raises(SystemExit):
@@ -60,3 +80,10 @@ def test_bad_arguments():
         mask_ratio=0.6)
     assert mae['neck']['type'] == 'MAEPretrainDecoder'
     assert mae['head']['norm_pix'] is True
+    # the default command is the README's: ViT-S/16, 8 pairs, 1 thread
+    args = tool.parse_args(['--device', 'cpu'])
+    assert (args.config, args.batch_size, args.threads, args.iters) == (
+        CFG, 8, 1, 5)
+    # a compiled step gets the non-fused AdamW (see the schedule)
+    assert 'fused' not in tool.optim_cfg(tool.parse_args(
+        ['--device', 'cpu', '--compile']))['optimizer']

@@ -202,7 +202,7 @@ def run_variant(args: argparse.Namespace, variant: str, seed: int,
         model = runner.model
         hub = runner.message_hub
         out.update(iters=runner.iter,
-                   contrast_weight=float(model.contrast_weight))
+                   contrast_weight=round(float(model.contrast_weight), 6))
         for key in ('raw_recon', 'raw_contrast'):
             out[key] = float(hub.get_scalar(f'train/{key}').current())
         out['checkpoint'] = osp.join(cfg.work_dir, f'iter_{runner.iter}.pth')

@@ -99,3 +99,21 @@ def test_compiled_train_step_with_paramwise_cfg():
         assert torch.isfinite(losses['loss'])
     after = model.backbone.patch_embed.projection.weight
     assert not torch.equal(before, after)
+
+
+def test_no_accumulation_means_constant_sync_and_update():
+    """No Dynamo guard on mmengine's step counter without accumulation."""
+    model = _tiny_mae()
+    wrapper = _build(model, 'CompileSafeOptimWrapperConstructor')
+    wrapper._inner_count = 7  # any value: the answers do not depend on it
+    assert wrapper.should_sync() and wrapper.should_update()
+    assert 'should_sync' in vars(wrapper)  # replaced on the instance
+    accumulating = build_optim_wrapper(model, ConfigDict(
+        type='OptimWrapper', accumulative_counts=2,
+        constructor='CompileSafeOptimWrapperConstructor',
+        optimizer=dict(type='AdamW', lr=1e-3)))
+    assert 'should_sync' not in vars(accumulating)
+    accumulating._inner_count = 0  # mmengine's counter-based answers
+    assert not accumulating.should_sync()
+    accumulating._inner_count = 1
+    assert not accumulating.should_update()

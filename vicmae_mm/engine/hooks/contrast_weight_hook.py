@@ -3,6 +3,7 @@
 import math
 from typing import Optional
 
+import torch
 from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
 from mmpretrain.utils import get_ori_model
@@ -42,11 +43,16 @@ def contrast_weight_at(it: int, final: float, warmup: str,
 class ContrastWeightHook(Hook):
     """Set ``model.contrast_weight`` before every training iteration.
 
-    The weight is recomputed from ``runner.iter`` (restored on resume), so a
-    resumed run continues the schedule exactly without extra state. The model
-    returns the weight it used as the ``contrast_weight`` log key, so the
-    logged ``train/contrast_weight`` is the value used; the hook also stores
-    it as runtime info ``contrast_weight`` of the message hub.
+    The weight is recomputed from ``runner.iter`` (restored on resume, and
+    the state dict is loaded before the first iteration's hook call), so a
+    resumed run continues the schedule exactly without extra state. It is
+    written *in place* (``fill_``) into the model's 0-dim tensor buffer:
+    the training step reads a tensor, not a Python float, so a compiled step
+    (``compile=True``) is not re-traced when the value changes, and no
+    host-device copy or synchronisation is added. The model returns the
+    weight it used as the ``contrast_weight`` log key, so the logged
+    ``train/contrast_weight`` is the value used; the hook also stores it as
+    runtime info ``contrast_weight`` of the message hub.
 
     mmpretrain's ``WarmupParamHook`` is not reused: it is linear only,
     specified in epochs only, and derives iterations per epoch from
@@ -62,7 +68,8 @@ class ContrastWeightHook(Hook):
         warmup_epochs (float, optional): Warm-up length in epochs (converted
             with the length of the train dataloader). Give exactly one of
             the two unless ``warmup='constant'``.
-        attr (str): Model attribute to set. Defaults to 'contrast_weight'.
+        attr (str): Model attribute to set, a tensor buffer (``ViCMAE``
+            registers one). Defaults to 'contrast_weight'.
     """
 
     priority = 'NORMAL'
@@ -122,5 +129,12 @@ class ContrastWeightHook(Hook):
             raise AttributeError(
                 f'ContrastWeightHook: {type(model).__name__} has no '
                 f'attribute {self.attr!r}')
-        setattr(model, self.attr, weight)
+        buffer = getattr(model, self.attr)
+        if not isinstance(buffer, torch.Tensor) or buffer.dim() != 0:
+            raise TypeError(
+                f'ContrastWeightHook: {type(model).__name__}.{self.attr} '
+                'must be a 0-dim tensor buffer updated in place (a Python '
+                f'float would be re-traced by torch.compile), got {buffer!r}')
+        with torch.no_grad():
+            buffer.fill_(weight)
         runner.message_hub.update_info(self.attr, weight)

@@ -4,6 +4,10 @@ from mmpretrain.registry import OPTIM_WRAPPER_CONSTRUCTORS
 from torch import nn
 
 
+def _always_true() -> bool:
+    return True
+
+
 class CompileSafeMixin:
     """Turn every optimizer param group into a plain ``dict`` after building.
 
@@ -16,6 +20,13 @@ class CompileSafeMixin:
     before a constructor class to get plain groups; the values, and therefore
     learning rates, weight decays and the optimizer's state dict, are
     unchanged.
+
+    Without gradient accumulation (``accumulative_counts=1``) the wrapper's
+    ``should_sync`` and ``should_update`` are constant ``True``; mmengine
+    computes them from the Python-int step counter ``_inner_count``, on
+    which Dynamo guards, so a compiled ``train_step`` was compiled a second
+    time at the second iteration. They are replaced, on the built instance,
+    by a function returning ``True``.
     """
 
     def __call__(self, model: nn.Module) -> OptimWrapper:
@@ -27,6 +38,8 @@ class CompileSafeMixin:
             groups = wrapper.optimizer.param_groups
             for i, group in enumerate(groups):
                 groups[i] = dict(group)
+            if getattr(wrapper, '_accumulative_counts', None) == 1:
+                wrapper.should_sync = wrapper.should_update = _always_true
         return optim_wrapper
 
 

@@ -33,9 +33,12 @@ class ViCMAE(BaseSelfSupervisor):
             (``FrameContrastHead``).
         recon_weight (float): Weight of the reconstruction loss.
             Defaults to 0.97.
-        contrast_weight (float): Current weight of the contrastive loss;
-            :class:`ContrastWeightHook` updates it during training.
-            Defaults to 0.03 (the final weight).
+        contrast_weight (float): Initial weight of the contrastive loss,
+            kept in the 0-dim buffer ``contrast_weight`` (not saved in the
+            state dict) that :class:`ContrastWeightHook` updates in place
+            before every iteration, so a compiled step reads it as a tensor
+            input and never recompiles for a new value. Defaults to 0.03
+            (the final weight).
         pretrained (str, optional): Checkpoint to initialise from.
             Defaults to None.
         data_preprocessor (dict, optional): Defaults to
@@ -63,7 +66,15 @@ class ViCMAE(BaseSelfSupervisor):
         self.recon_head = MODELS.build(recon_head)
         self.contrast_head = MODELS.build(contrast_head)
         self.recon_weight = float(recon_weight)
-        self.contrast_weight = float(contrast_weight)
+        # Not persistent: the weight is a function of the iteration that the
+        # hook recomputes before every iteration, also right after a resume
+        # (mmengine loads the state dict before the first hook call), so a
+        # checkpoint needs no copy of it, and state dicts keep the keys of
+        # the authors' and mmpretrain's models.
+        self.register_buffer(
+            'contrast_weight',
+            torch.tensor(float(contrast_weight)),
+            persistent=False)
 
     def extract_feat(self, inputs: torch.Tensor) -> Tuple[torch.Tensor]:
         """Pooled features of the unmasked encoder, for evaluation.
@@ -96,7 +107,7 @@ class ViCMAE(BaseSelfSupervisor):
             ``contrast_weight`` (the weight actually used).
         """
         frames = split_frames(inputs)  # T x (B, C, H, W)
-        B = frames[0].shape[0]
+        T, B = len(frames), frames[0].shape[0]
         # All frames in one (T*B) batch: masks are drawn per sample, so each
         # frame still gets its own independent mask, and the encoder and
         # decoder (LayerNorm only) treat samples independently.
@@ -106,17 +117,18 @@ class ViCMAE(BaseSelfSupervisor):
         # every frame has the same number of masked patches, so the masked
         # mean over the T*B samples is the mean of the T per-frame losses
         raw_recon = self.recon_head.loss(pred, x, mask)
-        # visible tokens pooled, back to T x (B, C) for the per-frame
-        # projector (BatchNorm statistics per frame)
-        pooled = list(self.neck((latent, ))[0].split(B))
+        # visible tokens pooled, (T*B, C) -> (T, B, C) for the projector
+        # (BatchNorm statistics per frame)
+        pooled = self.neck((latent, ))[0].unflatten(0, (T, B))
         raw_contrast = self.contrast_head.loss(pooled)
-        w_c = float(self.contrast_weight)
+        # a tensor, never a Python float: no recompilation when it changes
+        w_c = self.contrast_weight
         return dict(
             loss_recon=self.recon_weight * raw_recon,
             loss_contrast=w_c * raw_contrast,
             raw_recon=raw_recon.detach(),
             raw_contrast=raw_contrast.detach(),
-            contrast_weight=raw_contrast.new_tensor(w_c))
+            contrast_weight=w_c.detach().clone())
 
     def get_layer_depth(self, param_name: str) -> Tuple[int, int]:
         """Layer depth of a parameter, for layer-wise lr decay.

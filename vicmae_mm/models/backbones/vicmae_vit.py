@@ -2,6 +2,7 @@
 """Masked ViT encoder of ViC-MAE."""
 from typing import List, Optional, Sequence, Tuple, Union
 
+import numpy as np
 import torch
 from mmpretrain.models.backbones import VisionTransformer
 from mmpretrain.models.selfsup.mae import MAEViT
@@ -20,7 +21,10 @@ class VicMAEViT(MAEViT):
     - ``forward(x, mask=False)`` really skips masking (``MAEViT`` tests
       ``mask is None or False``, so ``mask=False`` still masked);
     - the two output contracts have named methods: :meth:`forward_masked`
-      (training) and :meth:`forward_features` (evaluation).
+      (training) and :meth:`forward_features` (evaluation);
+    - the stochastic-depth rates are Python floats
+      (:func:`python_drop_probs`), so ``torch.compile`` traces each block
+      in one graph.
 
     Each call draws new uniform noise per sample, so encoding two frames with
     two calls gives independent masks. Mask convention: 0 = keep,
@@ -67,6 +71,7 @@ class VicMAEViT(MAEViT):
             patch_size=patch_size,
             mask_ratio=float(mask_ratio),
             **kwargs)
+        python_drop_probs(self)
         if int(self.num_patches * (1 - self.mask_ratio)) < 1:
             raise ValueError(
                 f'VicMAEViT: mask_ratio={mask_ratio} keeps no patch out of '
@@ -126,3 +131,32 @@ class VicMAEViT(MAEViT):
         if mask is None or mask is False:
             return self.forward_features(x)
         return self.forward_masked(x)
+
+
+def python_drop_probs(module: torch.nn.Module) -> int:
+    """Turn numpy ``drop_prob`` attributes of the submodules into floats.
+
+    mmpretrain's :class:`VisionTransformer` passes ``np.linspace`` values as
+    the ``DropPath`` rates; Dynamo treats a numpy scalar as a tensor, so
+    mmcv's ``if drop_prob == 0.`` becomes a data-dependent branch and every
+    block breaks the compiled graph (twice). Same values, as floats.
+
+    Args:
+        module (torch.nn.Module): Model or backbone, changed in place.
+
+    Returns:
+        int: The number of attributes converted.
+
+    Example:
+        >>> import numpy as np
+        >>> m = torch.nn.Module()
+        >>> m.drop_prob = np.float64(0.1)
+        >>> python_drop_probs(m), type(m.drop_prob)
+        (1, <class 'float'>)
+    """
+    count = 0
+    for m in module.modules():
+        if isinstance(getattr(m, 'drop_prob', None), np.generic):
+            m.drop_prob = float(m.drop_prob)
+            count += 1
+    return count
