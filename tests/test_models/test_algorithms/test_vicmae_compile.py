@@ -37,7 +37,7 @@ register_all_modules(init_default_scope=True)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
-DEMO = osp.join(ROOT, 'configs/vicmae_vit-t16_demo.py')
+DEMO = osp.join(ROOT, 'configs/vicmae_vit-tiny-p8_1xb32-coslr-40e_demo.py')
 ITERS, WARMUP = 4, 3
 
 
