@@ -88,3 +88,27 @@ def test_trusted_opt_in_loads_legacy_file(tmp_path, monkeypatch):
 def test_missing_file_names_path(tmp_path):
     with pytest.raises(FileNotFoundError, match='nope.pth'):
         load_checkpoint_file(str(tmp_path / 'nope.pth'))
+
+
+@pytest.mark.parametrize(
+    'tail',
+    [
+        b'h\x20.',  # KeyError 32 (memo)
+        b'e.',  # IndexError: pop from empty list (no mark)
+        b'X\xff\xff\x00\x00ab',  # EOFError
+        b'\x80\x02K\x05.',  # RuntimeError: invalid protocol version
+        b'\x80\x02M\xe9\x03.\x80\x02}q\x00(X\x01\x00\x00\x00ab',  # IndexError
+    ])
+def test_damaged_legacy_file_is_corrupt(tail, tmp_path):
+    """The legacy torch header followed by garbage: whatever torch's
+    unpickler raises (KeyError, IndexError, ...) is a CorruptCheckpointError
+    naming the file; bytes without the header are refused before torch."""
+    from vicmae_mm.checkpoint import (CorruptCheckpointError,
+                                      load_checkpoint_bytes)
+    from vicmae_mm.checkpoint.integrity import LEGACY_HEADERS
+    path = tmp_path / 'legacy.pth'
+    path.write_bytes(LEGACY_HEADERS[0] + tail)
+    with pytest.raises(CorruptCheckpointError, match='legacy.pth'):
+        load_checkpoint_file(str(path))
+    with pytest.raises(CorruptCheckpointError, match='not a PyTorch'):
+        load_checkpoint_bytes(b'\x80' + tail, 's3://bucket/x.pth')

@@ -6,9 +6,12 @@ error)."""
 import logging
 import os
 import os.path as osp
+import pickle
+import random
 import shutil
 
 import pytest
+import torch
 from fault_helpers import first_line, pretrained_init
 from mmengine.logging import MMLogger
 from mmengine.runner.checkpoint import CheckpointLoader
@@ -201,3 +204,66 @@ def test_clean_checkpoint_passes_the_checks(tmp_path, fault_row):
     fault_row('input', 'control: a complete Runner checkpoint', 'passes the '
               'truncation and CRC checks and loads', f'loaded: '
               f'{sorted(ckpt)}')
+
+
+def _seeded_bytes(seed, prefix=b''):
+    rng = random.Random(seed)
+    return prefix + rng.randbytes(4096 - len(prefix))
+
+
+#: Files that are no checkpoint. One random file in 256 starts with 0x80,
+#: the first byte of a pickle: the loader used to take those for legacy
+#: torch files and surfaced whatever torch's unpickler raised on them
+#: ("IndexError: pop from empty list", KeyError, a pickle-opcode refusal).
+NOT_CHECKPOINTS = dict(
+    [(f'random bytes, seed {s}', _seeded_bytes(s)) for s in range(4)] +
+    [(f'random bytes after 0x80, seed {s}', _seeded_bytes(s, b'\x80'))
+     for s in range(12)] +
+    [(f'random bytes after 0x80 0x02, seed {s}',
+      _seeded_bytes(s, b'\x80\x02')) for s in range(12)] + [
+          ('a plain pickle of a dict', pickle.dumps({'w': [1.0]}, 2)),
+          ('a protocol-5 pickle', pickle.dumps({'w': [1.0]}, 5)),
+          ('text', b'epoch_2.pth\n'),
+          ('an empty zip archive', b'PK\x05\x06' + bytes(18)),
+      ])
+
+
+@pytest.mark.parametrize('loader', ['load_checkpoint_file', 'resume'])
+def test_non_checkpoints_are_named_as_such(loader, tmp_path, fault_row):
+    toy_runner(tmp_path, max_epochs=2).train()
+    ckpt = str(tmp_path / 'epoch_2.pth')
+    with open(ckpt, 'rb') as f:
+        pristine = f.read()
+    runner = toy_runner(tmp_path, max_epochs=2, resume=True)
+    hook = next(
+        h for h in runner.hooks if hasattr(h, 'find_resume_checkpoint'))
+    for name, data in NOT_CHECKPOINTS.items():
+        with open(ckpt, 'wb') as f:
+            f.write(data)
+        assert checkpoint_problem(ckpt).startswith(
+            'not a PyTorch checkpoint'), name
+        if loader == 'load_checkpoint_file':
+            with pytest.raises(CorruptCheckpointError) as err:
+                load_checkpoint_file(ckpt)
+            line = first_line(err.value)
+            assert ckpt in line and 'not a PyTorch checkpoint' in line, line
+        else:  # the damaged last checkpoint is skipped, not loaded
+            assert hook.find_resume_checkpoint(runner).endswith(
+                'epoch_1.pth'), name
+    # a truncated header is 'truncated'; the real file still loads
+    with open(ckpt, 'wb') as f:
+        f.write(pristine[:3])
+    assert checkpoint_problem(ckpt).startswith('truncated'), pristine[:3]
+    legacy = str(tmp_path / 'legacy.pth')
+    torch.save({'w': torch.ones(2)},
+               legacy,
+               _use_new_zipfile_serialization=False)
+    assert checkpoint_problem(legacy) is None
+    assert load_checkpoint_file(legacy)['w'].sum() == 2
+    fault_row(
+        'input', f'{len(NOT_CHECKPOINTS)} files that are no checkpoint '
+        '(random bytes, some starting like a pickle, pickles, text, an '
+        f'empty zip) given to {loader}', 'CorruptCheckpointError '
+        '"not a PyTorch checkpoint" naming the path; resume skips them',
+        f'{len(NOT_CHECKPOINTS)} of {len(NOT_CHECKPOINTS)} as expected',
+        cases=len(NOT_CHECKPOINTS))

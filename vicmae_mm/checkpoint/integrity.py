@@ -11,6 +11,7 @@ instead of surfacing a raw ``PytorchStreamReader`` error.
 """
 import os
 import os.path as osp
+import pickle
 import re
 import zipfile
 from typing import List, Optional, Tuple
@@ -18,10 +19,54 @@ from typing import List, Optional, Tuple
 #: torch.save's zip archives start with this; legacy files are pickles.
 ZIP_MAGIC = b'PK\x03\x04'
 PICKLE_MAGIC = b'\x80'
+#: A legacy (non-zip) torch file starts with this number, pickled (protocol
+#: 2 by default, any of 2..5 with ``pickle_protocol=``). A file that merely
+#: starts with 0x80 (1 in 256 random files) is not one: torch's unpickler
+#: would fail on it with an arbitrary IndexError, KeyError, ...
+TORCH_LEGACY_MAGIC = 0x1950a86a20f9469cfc6c
+LEGACY_HEADERS = tuple(
+    pickle.dumps(TORCH_LEGACY_MAGIC, protocol=p)
+    for p in range(2, pickle.HIGHEST_PROTOCOL + 1))
+HEAD_SIZE = max(len(h) for h in LEGACY_HEADERS + (ZIP_MAGIC, ))
 
 
 class CorruptCheckpointError(RuntimeError):
     """A checkpoint file is empty, truncated, corrupt or not a checkpoint."""
+
+
+def header_problem(head: bytes) -> Optional[str]:
+    """Say whether ``head`` can start a ``torch.save`` file.
+
+    Args:
+        head (bytes): The first :data:`HEAD_SIZE` bytes of the file (all of
+            it if it is shorter).
+
+    Returns:
+        str | None: None if ``head`` starts a torch zip archive or a legacy
+        torch pickle, 'empty', 'truncated: ...' for the first bytes of one,
+        else 'not a PyTorch checkpoint: ...'.
+
+    Example:
+        >>> print(header_problem(b'PK\\x03\\x04\\x00\\x00'))
+        None
+        >>> header_problem(b'\\x80\\x02}q\\x00').split(':')[0]
+        'not a PyTorch checkpoint'
+    """
+    if not head:
+        return 'empty (0 bytes): the write never happened or was cut short'
+    headers = (ZIP_MAGIC, ) + LEGACY_HEADERS
+    if head.startswith(headers):
+        return None
+    if len(head) < HEAD_SIZE and any(h.startswith(head) for h in headers):
+        return (f'truncated: only {len(head)} bytes, the start of a torch '
+                'checkpoint')
+    if head.startswith(PICKLE_MAGIC):
+        what = ('a pickle, but not the torch magic number that torch.save '
+                'writes first')
+    else:
+        what = 'neither a torch zip archive (PK) nor a legacy torch pickle'
+    return (f'not a PyTorch checkpoint: it starts with {head[:8]!r}, '
+            f'{what}')
 
 
 def checkpoint_problem(path: str, verify_crc: bool = True) -> Optional[str]:
@@ -34,8 +79,8 @@ def checkpoint_problem(path: str, verify_crc: bool = True) -> Optional[str]:
 
     Returns:
         str | None: A short description ('truncated: ...', 'empty', ...), or
-        None for a complete torch zip archive (or a legacy pickle file,
-        which has no index or checksum to check).
+        None for a complete torch zip archive (or a file that starts with
+        the legacy torch header: it has no index or checksum to check).
 
     Example:
         >>> import tempfile, torch
@@ -51,15 +96,11 @@ def checkpoint_problem(path: str, verify_crc: bool = True) -> Optional[str]:
     if not osp.isfile(path):
         return 'missing' if not osp.exists(path) else 'not a file'
     size = osp.getsize(path)
-    if size == 0:
-        return 'empty (0 bytes): the write never happened or was cut short'
     with open(path, 'rb') as f:
-        head = f.read(4)
-    if head.startswith(PICKLE_MAGIC):
-        return None  # legacy torch format: nothing cheap to verify
-    if not head.startswith(ZIP_MAGIC[:2]):
-        return (f'not a PyTorch checkpoint: it starts with {head!r}, '
-                'neither a torch zip archive (PK) nor a pickle')
+        head = f.read(HEAD_SIZE)
+    problem = header_problem(head)
+    if problem is not None or head.startswith(PICKLE_MAGIC):
+        return problem  # a legacy torch file has no index or CRC to check
     try:
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()

@@ -44,8 +44,9 @@ import torch
 from mmengine.logging import print_log
 from mmengine.logging.history_buffer import HistoryBuffer
 
-from .integrity import (PICKLE_MAGIC, CorruptCheckpointError,
-                        checkpoint_problem, corrupt_checkpoint_error)
+from .integrity import (HEAD_SIZE, PICKLE_MAGIC, CorruptCheckpointError,
+                        checkpoint_problem, corrupt_checkpoint_error,
+                        header_problem)
 
 TRUST_ENV_VAR = 'VICMAE_TRUST_CHECKPOINTS'
 
@@ -196,12 +197,20 @@ def load_checkpoint_file(filename: str,
         legacy = f.read(1) == PICKLE_MAGIC  # no index to check beforehand
     try:
         return _torch_load(filename, repr(filename), map_location, trusted)
-    except (RuntimeError, IndexError, ValueError) as err:
-        if isinstance(err, CorruptCheckpointError) or not (
-                legacy or 'PytorchStreamReader' in str(err)):
+    except (CorruptCheckpointError, pickle.UnpicklingError):
+        raise  # UnsafeCheckpointError is an UnpicklingError
+    except Exception as err:  # noqa: BLE001
+        # A legacy file has the torch header (checked above) but nothing to
+        # check the rest against: whatever its damage makes torch's
+        # unpickler raise (IndexError, KeyError, struct.error, ...) means
+        # a damaged file. A zip archive's damage shows as PytorchStreamReader
+        # errors; anything else there is not ours to rename.
+        if not (legacy or 'PytorchStreamReader' in str(err)):
             raise
+        what = 'damaged legacy (non-zip) torch file: ' if legacy else ''
         raise corrupt_checkpoint_error(
-            filename, f'{type(err).__name__}: {err}'.splitlines()[0]) from err
+            filename, f'{what}{type(err).__name__}: {err}'.splitlines()[0]
+            if str(err) else f'{what}{type(err).__name__}') from err
 
 
 def load_checkpoint_bytes(data: bytes,
@@ -217,8 +226,10 @@ def load_checkpoint_bytes(data: bytes,
     Returns:
         Any: the unpickled checkpoint.
     """
-    if not data:
-        raise CorruptCheckpointError(f'checkpoint {source} is empty')
+    problem = header_problem(data[:HEAD_SIZE])
+    if problem is not None:
+        raise CorruptCheckpointError(
+            f'checkpoint {source} cannot be loaded: {problem}')
     with io.BytesIO(data) as buffer:
         try:
             return _torch_load(buffer, source, map_location,
