@@ -1,7 +1,10 @@
 # Copyright (c) vicmae_mm contributors. All rights reserved.
 """Atomic local writes and AtomicCheckpointHook's bookkeeping."""
+import multiprocessing
 import os
 import stat
+import subprocess
+import threading
 
 import pytest
 from mmengine.fileio import get_file_backend
@@ -90,3 +93,84 @@ def test_previous_best_kept_when_saving_the_new_best_fails(
         hook._save_best_checkpoint(runner, {'acc': 0.9})
     assert [n for n in os.listdir(tmp_path) if n.startswith('best_acc')
             ] == best  # the old best is kept
+
+
+def _hammer(path, writer, rounds, start):
+    """Write ``path`` ``rounds`` times with content naming ``writer``."""
+    start.wait()
+    for i in range(rounds):
+        atomic_write_bytes(f'{writer}:{i};'.encode() * 2000, path)
+
+
+def _check_complete(path, writers, rounds):
+    data = path.read_bytes()
+    writer, i = data[:data.index(b';')].decode().split(':')
+    assert writer in writers and 0 <= int(i) < rounds
+    assert data == f'{writer}:{i};'.encode() * 2000  # one whole write
+    assert not atomic_write.tmp_files(str(path.parent))
+
+
+def test_concurrent_threads_write_one_file(tmp_path):
+    """Every writer used to delete the other writers' temporary files of
+    the same target after its rename (as 'stale'), so a concurrent writer's
+    os.replace failed with FileNotFoundError."""
+    path = tmp_path / 'results.json'
+    writers = [f't{n}' for n in range(8)]
+    start = threading.Barrier(len(writers))
+    errors = []
+
+    def run(writer):
+        try:
+            _hammer(path, writer, 40, start)
+        except BaseException as err:  # noqa: BLE001
+            errors.append(err)
+
+    threads = [threading.Thread(target=run, args=(w, )) for w in writers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[:3]
+    _check_complete(path, writers, 40)
+
+
+def test_concurrent_processes_write_one_file(tmp_path):
+    """Four processes (like the ranks of a distributed run, which all dump
+    the test results to the same json) write one file 40 times each."""
+    ctx = multiprocessing.get_context('fork')
+    path = tmp_path / 'results.json'
+    start = ctx.Barrier(4)
+    procs = [
+        ctx.Process(target=_hammer, args=(path, f'p{n}', 40, start))
+        for n in range(4)
+    ]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=120)
+    assert [p.exitcode for p in procs] == [0] * 4
+    _check_complete(path, [f'p{n}' for n in range(4)], 40)
+
+
+def test_only_dead_writers_temporary_files_are_stale(tmp_path):
+    target = tmp_path / 'a.pth'
+    host, me = atomic_write._HOST, os.getpid()
+    dead = subprocess.Popen(['true'])
+    dead.wait()  # reaped: its pid names no process
+    names = {
+        'ours': f'.a.pth.{host}-{me}-0000abcd{atomic_write.TMP_SUFFIX}',
+        'parent': f'.a.pth.{host}-{os.getppid()}-0000abcd'
+        f'{atomic_write.TMP_SUFFIX}',
+        'dead': f'.a.pth.{host}-{dead.pid}-0000abcd{atomic_write.TMP_SUFFIX}',
+        'other host': f'.a.pth.00000000-{dead.pid}-0000abcd'
+        f'{atomic_write.TMP_SUFFIX}',
+        'old name': f'.a.pth.0000abcd{atomic_write.TMP_SUFFIX}',
+    }
+    for name in names.values():
+        (tmp_path / name).write_bytes(b'partial')
+    stale = {os.path.basename(p) for p in atomic_write.stale_tmp_files(
+        str(target))}
+    assert stale == {names['dead'], names['old name']}
+    atomic_write_bytes(b'x', target)
+    left = {p.name for p in tmp_path.iterdir()} - {'a.pth'}
+    assert left == {names['ours'], names['parent'], names['other host']}

@@ -7,7 +7,11 @@ final name and writes into it, so a process killed mid-write (or a full
 disk) leaves a truncated ``iter_N.pth`` under the name ``--resume`` looks
 for. :func:`atomic_write_bytes` writes to a temporary file in the same
 folder, fsyncs it, renames it over the target (atomic on POSIX) and fsyncs
-the folder. :class:`AtomicLocalBackend` is mmengine's ``LocalBackend`` with
+the folder. Several writers of one file (the ranks of a distributed run
+all dump the test results to the same json; threads) each get their own
+temporary file, named after the host, the process and a random tag, and
+clean up only temporary files whose process is gone, never a live
+writer's. :class:`AtomicLocalBackend` is mmengine's ``LocalBackend`` with
 ``put``/``put_text`` done that way; ``import vicmae_mm`` registers it for
 local paths, so every checkpoint the Runner writes is atomic, whatever hook
 or config saves it.
@@ -16,16 +20,25 @@ import errno
 import glob
 import os
 import os.path as osp
+import re
 import shutil
+import socket
 import uuid
+import zlib
 from pathlib import Path
 from typing import Union
 
 from mmengine.fileio.backends import LocalBackend, register_backend
 
-#: Temporary files are named ``.<target name>.<random>`` + this suffix.
+#: Temporary files are named ``.<target name>.<host>-<pid>-<random>`` +
+#: this suffix (``<host>``: 8 hex digits of the host name's CRC-32).
 TMP_SUFFIX = '.vicmae-tmp'
 _CHUNK = 1 << 24
+_HOST = f'{zlib.crc32(socket.gethostname().encode()):08x}'
+#: What follows ``.<target name>.``: this version's tag, or an older one's
+#: (random hex only, no process to ask: always stale).
+_TAG = re.compile(r'(?:([0-9a-f]{8})-(\d+)-)?[0-9a-f]{8}' +
+                  re.escape(TMP_SUFFIX) + '$')
 
 
 def tmp_files(folder: str) -> list:
@@ -36,6 +49,45 @@ def tmp_files(folder: str) -> list:
 def _tmp_prefix(path: str) -> str:
     """``.<name>.`` (the name cut so the temporary name fits NAME_MAX)."""
     return f'.{osp.basename(path)[:200]}.'
+
+
+def _tmp_name(path: str) -> str:
+    """A temporary name next to ``path``, unique per host, process and
+    call (two ranks or threads writing ``path`` never share one)."""
+    return osp.join(
+        osp.dirname(path), f'{_tmp_prefix(path)}{_HOST}-{os.getpid()}-'
+        f'{uuid.uuid4().hex[:8]}{TMP_SUFFIX}')
+
+
+def _writer_gone(tag: 're.Match[str]') -> bool:
+    """Whether the process that wrote a temporary file has ended."""
+    host, pid = tag.group(1), tag.group(2)
+    if host is None:
+        return True  # an older version's name: no live writer to spare
+    if host != _HOST or int(pid) == os.getpid():
+        return False  # another machine's, or another thread of ours
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, OverflowError):
+        return False  # alive (not ours to signal) or cannot tell
+    return False
+
+
+def stale_tmp_files(path: str) -> list:
+    """Temporary files of ``path`` left by writers that have ended (killed
+    mid-write); the ones of writers still running are not listed."""
+    prefix = _tmp_prefix(path)
+    stale = []
+    for tmp in glob.glob(
+            osp.join(
+                glob.escape(osp.dirname(path)),
+                glob.escape(prefix) + '*' + TMP_SUFFIX)):
+        tag = _TAG.fullmatch(osp.basename(tmp)[len(prefix):])
+        if tag is not None and _writer_gone(tag):
+            stale.append(tmp)
+    return stale
 
 
 def _write_all(fd: int, data: memoryview) -> None:
@@ -85,8 +137,7 @@ def atomic_write_bytes(data: Union[bytes, bytearray, memoryview],
         return
     folder = osp.dirname(path)
     os.makedirs(folder, exist_ok=True)
-    prefix = _tmp_prefix(path)
-    tmp = osp.join(folder, f'{prefix}{uuid.uuid4().hex[:8]}{TMP_SUFFIX}')
+    tmp = _tmp_name(path)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         try:
@@ -110,10 +161,7 @@ def atomic_write_bytes(data: Union[bytes, bytearray, memoryview],
                 'was not changed') from err
         raise
     _fsync_dir(folder)
-    for stale in glob.glob(
-            osp.join(
-                glob.escape(folder),
-                glob.escape(prefix) + '*' + TMP_SUFFIX)):
+    for stale in stale_tmp_files(path):
         try:  # left by an earlier, interrupted write of the same file
             os.unlink(stale)
         except OSError:
