@@ -82,12 +82,27 @@ def test_demo_config_trains_and_tests(path, assets):
     if video:  # ActionDataPreprocessor needs pseudo_collate (pitfall 4)
         assert cfg.train_dataloader.collate_fn.type == 'pseudo_collate'
     runner = Runner.from_cfg(cfg)
+    if 'meanpool' in path:  # the classifier sees the mean of patch tokens
+        assert runner.model.backbone.out_type == 'featmap'
+        assert type(runner.model.neck).__name__ == 'GlobalAveragePooling'
     runner.train()
     assert runner.iter == 2
     metrics = runner.test()
     keys = (['acc/top1', 'acc/top2', 'acc/mean1'] if video else
             ['accuracy/top1', 'accuracy/top2'])
     assert all(k in metrics for k in keys), metrics
+
+
+def test_meanpool_demo_is_the_cls_demo_with_mean_pooling():
+    """The mean-pool demo inherits the full mean-pool config (so training it
+    runs that config) and is otherwise the CLS demo, key for key."""
+    demo = osp.join(CFG_DIR, 'demo', 'vicmae_vit-tiny-p8_ld065_demo-images')
+    cls, mean = (Config.fromfile(demo + s).to_dict()
+                 for s in ('.py', '-meanpool.py'))
+    assert mean['model'].pop('neck') == dict(type='GlobalAveragePooling')
+    assert mean['model']['backbone'].pop('out_type') == 'featmap'
+    assert cls['model']['backbone'].pop('out_type') == 'cls_token'
+    assert mean == cls
 
 
 @pytest.mark.parametrize(
