@@ -14,7 +14,10 @@ import test_transfer_configs as transfer
 from mmengine.config import Config
 
 CFG_DIR, PRETRAIN, DEMO = pretrain.CFG_DIR, pretrain.PRETRAIN, pretrain.DEMO
-FULL_SIZE = [p for p in PRETRAIN if 'demo' not in p]
+# the paper-size recipes (not the CPU demos nor the learning-check runs)
+FULL_SIZE = [
+    p for p in PRETRAIN if 'demo' not in p and 'learning_check' not in p
+]
 FLAGSHIP = 'vicmae_vit-b16_k400.py'  # the one name users know
 _walk = pretrain._walk
 
@@ -67,16 +70,18 @@ def test_full_size_recipe(path):
     ids=osp.basename)
 def test_name_states_batch_and_schedule(path):
     """``{algorithm}_{backbone}_{N}xb{B}-{schedule}_{data}.py``: B pairs per
-    GPU, N GPUs (the global batch the lr is set for), epochs and AMP."""
+    GPU, N GPUs (the global batch the lr is set for), epochs (``Ne``) or
+    iterations (``Ni``) and AMP."""
     cfg = Config.fromfile(path)
     name = osp.basename(path)
-    match = re.search(r'_(\d+)xb(\d+)-([a-z-]*?)-?(\d+)e[-_]', name)
-    assert match, f'{name}: no _NxbB-...-Ee_ field'
-    gpus, batch, schedule, epochs = match.groups()
+    match = re.search(r'_(\d+)xb(\d+)-([a-z-]*?)-?(\d+)([ei])[-_]', name)
+    assert match, f'{name}: no _NxbB-...-Ee_ or -Ni_ field'
+    gpus, batch, schedule, length, unit = match.groups()
     assert int(batch) == _pairs_per_gpu(cfg)
     assert int(gpus) * int(batch) == cfg.auto_scale_lr.base_batch_size * (
         _pairs_per_gpu(cfg) // cfg.train_dataloader.batch_size)
-    assert int(epochs) == cfg.train_cfg.max_epochs
+    assert int(length) == (cfg.train_cfg.max_epochs
+                           if unit == 'e' else cfg.train_cfg.max_iters)
     assert ('amp' in schedule.split('-')) == (
         cfg.optim_wrapper.type == 'AmpOptimWrapper')
 

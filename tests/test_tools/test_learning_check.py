@@ -1,17 +1,15 @@
 # Copyright (c) vicmae_mm contributors. All rights reserved.
-"""learning_check.py in its tiny mode: three variants, probe, JSON."""
+"""learning_check.py in its tiny mode, and the verdict it prints."""
 import importlib.util
+import json
 import os.path as osp
 
 import pytest
 import torch
+from mmengine.config import Config
 
-from mmpretrain.utils import register_all_modules
-
-import vicmae_mm  # noqa: F401
+from vicmae_mm.evaluation import learning_check as lc
 from vicmae_mm.evaluation.feature_probe import PixelFeatures
-
-register_all_modules(init_default_scope=True)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(ROOT, 'tools/analysis/learning_check.py')
@@ -26,41 +24,82 @@ def _load_tool():
 
 def test_tiny_learning_check(tmp_path, capsys):
     tool = _load_tool()
-    res = tool.main(['--tiny', '--work-dir', str(tmp_path), '--iters', '3'])
+    res = tool.main(['--tiny', '--work-dir', str(tmp_path), '--seeds', '0',
+                     '1', '--jobs', '2'])
     out = capsys.readouterr().out
-    assert '| random init |' in out and '| ViC-MAE |' in out
-    assert out.strip().splitlines()[-1].startswith('{"iters": 3')
-    runs = {r['variant']: r for r in res['runs']}
-    assert set(runs) == {'random', 'mae', 'vicmae'}
-    assert runs['random']['iters'] == 0
-    assert runs['mae']['iters'] == runs['vicmae']['iters'] == 3
-    # MAE-only really trains without the contrastive term
-    assert runs['mae']['contrast_weight'] == 0.0
-    assert runs['vicmae']['contrast_weight'] == 0.03
-    for r in runs.values():
+    assert '| random init |' in out and '| ViC-MAE (0.97 / 0.03' in out
+    assert json.loads(out.strip().splitlines()[-1])['iters'] == 3
+    assert 'learning check: ' + res['verdict']['status'] in out
+    assert res['verdict']['status'] in ('PASS', 'PASS (ViC-MAE only)',
+                                        'FAIL')
+    runs = {(r['variant'], r['seed']): r for r in res['runs']}
+    assert set(runs) == {(v, s) for v in tool.VARIANTS for s in (0, 1)}
+    assert runs['random', 0]['iters'] == 0
+    for s in (0, 1):
+        assert runs['mae', s]['iters'] == runs['vicmae', s]['iters'] == 3
+        # the variants differ by their contrastive weight only
+        assert runs['mae', s]['contrast_weight'] == 0.0
+        assert runs['vicmae', s]['contrast_weight'] == 0.03
+        assert runs['contrast', s]['contrast_weight'] == 1.0
+        # the Runner wrote each trained variant's final checkpoint
+        assert osp.isfile(runs['vicmae', s]['checkpoint'])
+    for r in res['runs']:  # 40 train and 40 held-out digits probed
+        assert r['num_train'] == r['num_test'] == 40
         assert 0 <= r['knn_top1'] <= 100 and 0 <= r['logreg_top1'] <= 100
-        assert r['num_train'] == r['num_test'] == 16  # 4 classes x 4
-    # the Runner wrote the final checkpoint of each trained variant
-    assert osp.isfile(runs['vicmae']['checkpoint'])
-    # same seed, same data, same init: the two runs differ only by w_c
-    assert runs['mae']['raw_recon'] != runs['vicmae']['raw_recon']
-    # encoder-free references, same probe and images
+    # same seed, same data, same init: MAE-only and ViC-MAE differ
+    assert runs['mae', 0]['raw_recon'] != runs['vicmae', 0]['raw_recon']
+    # seeds differ
+    assert runs['random', 0]['knn_top1'] != runs['random', 1][
+        'knn_top1'] or runs['mae', 0]['raw_recon'] != runs['mae', 1][
+            'raw_recon']
     assert [b['variant'] for b in res['baselines']] == ['pixels', 'edges']
-    for b in res['baselines']:
-        assert b['num_train'] == 16 and 0 <= b['knn_top1'] <= 100
-    assert '| ref: edge magnitudes |' in out and res['pool'] == 'mean'
+    assert res['table']['vicmae']['n'] == 2
+    assert '| ref: edge magnitudes |' in out
 
 
-def test_cls_pool_and_no_baselines(tmp_path):
+def _table(**means):
+    return {
+        v: dict(n=3, knn_top1=m, knn_top1_sd=1.0, logreg_top1=m,
+                logreg_top1_sd=1.0)
+        for v, m in means.items()
+    }
+
+
+def test_verdict():
+    assert lc.verdict(_table(random=10, mae=13, vicmae=16))['status'] == \
+        'PASS'
+    # MAE-only within the noise of random init: ViC-MAE still separated
+    assert lc.verdict(_table(random=10, mae=11, vicmae=16))['status'] == \
+        'PASS (ViC-MAE only)'
+    assert lc.verdict(_table(random=10, mae=13, vicmae=14.5))['status'] == \
+        'FAIL'
+    one_seed = _table(random=10, mae=13, vicmae=16)
+    one_seed['mae']['n'] = 1
+    assert lc.verdict(one_seed)['status'] == 'n/a'
+
+
+def test_set_iters_scales_schedules():
     tool = _load_tool()
-    res = tool.main(['--tiny', '--work-dir', str(tmp_path), '--variants',
-                     'random', '--pool', 'cls', '--no-baselines'])
-    assert res['pool'] == 'cls' and res['baselines'] == []
-    assert [r['variant'] for r in res['runs']] == ['random']
+    cfg = Config.fromfile(tool.CONFIG)
+    tool.set_iters(cfg, 90)
+    assert cfg.train_cfg.max_iters == 90
+    assert cfg.param_scheduler[0].end == 9
+    assert cfg.param_scheduler[1].T_max == 81
+    assert cfg.param_scheduler[1].end == 90
+    weight = [h for h in cfg.custom_hooks
+              if h.type == 'ContrastWeightHook'][0]
+    assert weight.warmup_iters == 4 and weight.final == 0.03
+
+
+def test_variant_cfg_needs_contrast_weight_hook(tmp_path):
+    tool = _load_tool()
+    cfg = Config.fromfile(tool.CONFIG)
+    cfg.custom_hooks = []
+    with pytest.raises(KeyError, match='ContrastWeightHook'):
+        lc.variant_cfg(cfg, 'mae', 0, str(tmp_path))
 
 
 def test_pixel_features():
-    tool = _load_tool()
     x = torch.rand(2, 3, 8, 8)
     assert PixelFeatures('pixels').extract_feat(x)[0].shape == (2, 192)
     edges = PixelFeatures('edges').extract_feat(x)[0]

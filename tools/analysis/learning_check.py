@@ -1,280 +1,190 @@
 # Copyright (c) vicmae_mm contributors. All rights reserved.
-"""Does pretraining help? Random init vs MAE-only vs ViC-MAE, same budget.
+"""Does pretraining learn? Random init vs MAE-only vs ViC-MAE, same budget.
 
-Pretrains a small ViT (the ``_base_`` ViC-MAE model shrunk: 32 px, patch 4,
-embed 64, depth 4) on the procedural demo videos with mmengine's Runner (the
-real training path: default runtime, frame-pair pipeline, AdamW, warm-up +
-cosine), for the same number of iterations and seed:
-
-- ``random``: no training (the initialised weights);
-- ``mae``: MAE-only, contrastive weight fixed to 0;
-- ``vicmae``: ViC-MAE, ``ContrastWeightHook`` defaults (constant 0.03)
-  unless ``--contrast-weight`` says otherwise;
-
-then probes the frozen pooled features (``ViCMAE.extract_feat``: the
-neck's pooling of all patch tokens, ``--pool mean`` by default, or the CLS
-token) on the held-out labelled demo images with
-:mod:`vicmae_mm.evaluation.feature_probe` (k-NN and logistic regression, fitted
-on ``images/train``, evaluated on ``images/val``). The same probe on two
-encoder-free references tells whether the data allows the task at all:
-``pixels`` (the normalised probe-resolution pixels) and ``edges``
-(colour-invariant gradient magnitudes of the grey image). The demo set is
-written to ``<work-dir>/data`` with more probe images than the default
-(256 train + 128 val per class) unless ``--data-root`` names an existing
-one. Several ``--seeds`` give a mean and spread. Prints a table and one JSON
-line.
+Trains the learning-check config
+(``configs/learning_check/vicmae_vit-mini-p4_1xb32-350i_digits.py``: a small
+ViT on moving handwritten digits, :mod:`vicmae_mm.datasets.digit_videos`)
+four ways through mmengine's Runner for the same iterations and seeds
+(random init, MAE-only, ViC-MAE with the paper's weights and warm-up, a
+high contrastive weight), probes the frozen mean-pooled features on the
+held-out digits with k-NN and logistic regression, and prints a table
+(mean ± std over seeds), PASS / FAIL on the target (ViC-MAE > MAE-only >
+random init, each gap larger than the sum of the two stds, on both probes)
+and one JSON line. Runs go ``--jobs`` at a time, one torch thread each.
+See :mod:`vicmae_mm.evaluation.learning_check`.
 
 Example::
 
-    python tools/analysis/learning_check.py               # a few minutes
-    python tools/analysis/learning_check.py --tiny        # smoke run
+    python tools/analysis/learning_check.py            # 2-core CPU, ~12 min
+    python tools/analysis/learning_check.py --gpu      # one GPU, larger model
+    python tools/analysis/learning_check.py --tiny     # smoke run (tests)
 """
 import argparse
 import json
-import logging
+import multiprocessing as mp
+import os
 import os.path as osp
-import statistics
 import sys
 import time
-from typing import Dict, List, Optional, Sequence
-
-import torch
-from torch import nn
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Dict, Optional, Sequence
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
-BASE_MODEL = osp.join(REPO, 'configs/_base_/models/vicmae_vit-base-p16.py')
-RUNTIME = osp.join(REPO, 'configs/_base_/default_runtime.py')
+CONFIG = osp.join(
+    REPO, 'configs/learning_check/vicmae_vit-mini-p4_1xb32-350i_digits.py')
+VARIANTS = ('random', 'mae', 'vicmae', 'contrast')
 
-
-from vicmae_mm.utils.model_size import \
-    vicmae_size_options  # noqa: E402
-
-# 0.2 M encoder parameters: 32 px, patch 4, width 64, depth 4
-DEMO = vicmae_size_options(64, 4, 4, 32, 4, 64, 2, 256, 64)
-TINY = vicmae_size_options(32, 2, 2, 32, 8, 16, 1, 32, 8)
-VARIANTS = ('random', 'mae', 'vicmae')
-BASELINES = ('pixels', 'edges')
-NAMES = dict(random='random init', mae='MAE-only (w_c = 0)', vicmae='ViC-MAE',
-             pixels='ref: raw pixels', edges='ref: edge magnitudes')
+# --gpu: a wider, deeper model (width 192, 6 blocks), 4x the pairs per step
+# and ~3x the iterations, two runs at a time on one GPU with bf16; sized for
+# about 5 minutes on one H200 for 3 seeds (estimate: not yet run on a GPU,
+# no device was at hand)
+GPU_OPTIONS = dict(size=(192, 6, 6, 32, 4, 128, 2, 1024, 128), iters=1000,
+                   batch=128, workers=4)
+# --tiny: the unit-test model on 40 videos, 3 iterations
+TINY_OPTIONS = dict(size=(32, 2, 2, 32, 8, 16, 1, 32, 8), iters=3, batch=8,
+                    workers=0)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config', nargs='?', default=CONFIG,
+                        help='pretraining config with a ContrastWeightHook')
     parser.add_argument('--work-dir', default='work_dirs/learning_check')
-    parser.add_argument('--data-root', help='existing demo set (default: '
-                        'generate <work-dir>/data)')
-    parser.add_argument('--iters', type=int, default=200)
-    parser.add_argument('--batch-size', type=int, default=8,
-                        help='videos per batch (x --num-pairs pairs)')
-    parser.add_argument('--num-pairs', type=int, default=4)
-    parser.add_argument('--lr', type=float, default=1.5e-3)
-    parser.add_argument('--contrast-weight', type=float, default=None,
-                        help='ViC-MAE weight (default: the model default)')
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0])
+    parser.add_argument('--data-root', help='digit set (default: the '
+                        "config's data_root, generated if missing)")
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--variants', nargs='+', choices=VARIANTS,
                         default=list(VARIANTS))
-    parser.add_argument('--pool', choices=('mean', 'cls'), default='mean',
-                        help='probed feature: mean of the patch tokens '
-                        '(extract_feat) or the CLS token')
+    parser.add_argument('--iters', type=int, help='override max_iters (the '
+                        'lr and contrastive warm-ups scale with it)')
+    parser.add_argument('--jobs', type=int, default=min(2, os.cpu_count()),
+                        help='runs in parallel (default: min(2, CPUs))')
+    parser.add_argument('--threads', type=int, default=1,
+                        help='torch threads per run')
     parser.add_argument('--no-baselines', action='store_true',
                         help='skip the pixels / edges reference rows')
-    parser.add_argument('--workers', type=int, default=1,
-                        help='dataloader workers')
-    parser.add_argument('--threads', type=int, default=1,
-                        help='torch threads (1 is fastest on a busy 2-core '
-                        'machine: 2 threads were 5x slower there)')
-    parser.add_argument('--tiny', action='store_true',
-                        help='tiny model, tiny data, few iterations (tests)')
-    args = parser.parse_args(argv)
-    if args.tiny:
-        args.iters = min(args.iters, 4)
-        args.batch_size, args.num_pairs, args.workers = 4, 1, 0
-    return args
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument('--gpu', action='store_true',
+                      help='larger model and budget on cuda')
+    mode.add_argument('--tiny', action='store_true',
+                      help='tiny model and data, 3 iterations (tests)')
+    return parser.parse_args(argv)
 
 
-def make_data(args: argparse.Namespace) -> str:
-    """The demo set to use (generated once under the work dir)."""
-    from vicmae_mm.datasets.demo import make_demo_dataset
-    if args.data_root:
-        if not osp.isfile(osp.join(args.data_root, 'videos_train.txt')):
-            raise FileNotFoundError(
-                f'--data-root {args.data_root}: no videos_train.txt; '
-                'generate it with tools/data/make_demo_dataset.py')
-        return args.data_root
-    root = osp.join(args.work_dir, 'data' + ('_tiny' if args.tiny else ''))
-    if not osp.isfile(osp.join(root, 'videos_train.txt')):
-        kw = (dict(videos_per_class=3, val_videos_per_class=1,
-                   images_per_class=4, val_images_per_class=4,
-                   num_frames=24) if args.tiny else
-              dict(videos_per_class=16, images_per_class=256,
-                   val_images_per_class=128))
-        make_demo_dataset(root, seed=0, **kw)
-    return root
+def set_iters(cfg, iters: int) -> None:
+    """Set ``max_iters`` and scale the iteration-based schedules with it."""
+    old = cfg.train_cfg.max_iters
+    scale = iters / old
+    for sch in cfg.param_scheduler:
+        for key in ('begin', 'end', 'T_max'):
+            if key in sch:
+                sch[key] = max(1, round(sch[key] * scale)) if sch[key] else 0
+    for hook in cfg.custom_hooks:
+        if hook.get('warmup_iters'):
+            hook['warmup_iters'] = max(1, round(hook['warmup_iters'] * scale))
+    cfg.train_cfg.max_iters = iters
 
 
-def runner_cfg(args: argparse.Namespace, variant: str, seed: int,
-               data_root: str):
-    """mmengine Config of one pretraining run."""
+def build_cfg(args: argparse.Namespace, data_root: str):
+    """The config with the mode's and the command line's overrides."""
     from mmengine.config import Config
-    cfg = Config.fromfile(RUNTIME)
-    cfg.merge_from_dict(dict(model=Config.fromfile(BASE_MODEL).model))
-    cfg.merge_from_dict(TINY if args.tiny else DEMO)
-    img = cfg.model.backbone.img_size
-    view = [dict(type='RandomResizedCrop', scale=img,
-                 crop_ratio_range=(0.2, 1.0), backend='pillow',
-                 interpolation='bicubic'),
-            dict(type='RandomFlip', prob=0.5)]
-    iters, warm = args.iters, max(1, args.iters // 10)
-    weight = 0.0 if variant == 'mae' else (
-        cfg.model.contrast_weight
-        if args.contrast_weight is None else args.contrast_weight)
-    cfg.merge_from_dict(dict(
-        work_dir=osp.join(args.work_dir, f'{variant}_seed{seed}'),
-        log_level='WARNING',
-        randomness=dict(seed=seed, diff_rank_seed=False),
-        env_cfg=dict(dist_cfg=dict(backend='gloo')),
-        train_dataloader=dict(
-            batch_size=args.batch_size, num_workers=args.workers,
-            persistent_workers=args.workers > 0,
-            sampler=dict(type='InfiniteSampler', shuffle=True),
-            collate_fn=dict(type='repeat_default_collate'),
-            dataset=dict(
-                type='FramePairVideoDataset', data_root=data_root,
-                ann_file='videos_train.txt', data_prefix=dict(video='videos'),
-                pipeline=[
-                    dict(type='mmaction.DecordInit'),
-                    dict(type='SampleFramePair', min_gap=4, max_gap=16,
-                         num_pairs=args.num_pairs),
-                    dict(type='SortedDecordDecode'),
-                    dict(type='PerFrameAugment', transforms=view),
-                    dict(type='PackFramePairs', num_frames=2)
-                ])),
-        optim_wrapper=dict(
-            type='OptimWrapper',
-            constructor='CompileSafeOptimWrapperConstructor',
-            optimizer=dict(type='AdamW', lr=args.lr, betas=(0.9, 0.95),
-                           weight_decay=0.05)),
-        param_scheduler=[
-            dict(type='LinearLR', start_factor=1e-3, by_epoch=False,
-                 begin=0, end=warm),
-            dict(type='CosineAnnealingLR', by_epoch=False, begin=warm,
-                 end=iters, T_max=max(1, iters - warm), eta_min=0.)
-        ],
-        train_cfg=dict(type='IterBasedTrainLoop',
-                       max_iters=iters),
-        default_hooks=dict(
-            logger=dict(interval=max(1, iters // 5)),
-            checkpoint=dict(by_epoch=False, interval=iters,
-                            max_keep_ckpts=1)),
-        custom_hooks=[dict(type='ContrastWeightHook', final=weight)]))
+
+    from vicmae_mm.utils.model_size import vicmae_size_options
+    cfg = Config.fromfile(args.config)
+    ds = cfg.train_dataloader.dataset
+    ds.data_root = data_root
+    ds.pop('auto_create_demo', None)  # generated once, before the runs
+    opts = GPU_OPTIONS if args.gpu else TINY_OPTIONS if args.tiny else None
+    if opts:
+        cfg.merge_from_dict(vicmae_size_options(*opts['size']))
+        set_iters(cfg, opts['iters'])
+        cfg.train_dataloader.batch_size = opts['batch']
+        cfg.train_dataloader.num_workers = opts['workers']
+    if args.iters:
+        set_iters(cfg, args.iters)
+    if args.jobs > 1 and not args.gpu:  # runs share the cores: in-process
+        cfg.train_dataloader.num_workers = 0
+    if not cfg.train_dataloader.num_workers:
+        cfg.train_dataloader.persistent_workers = False
+    if args.gpu:
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.dtype = 'bfloat16'
     return cfg
 
 
-def probe(model: torch.nn.Module, data_root: str, img: int) -> Dict:
-    """k-NN / logistic-regression top-1 of frozen features on the images."""
-    from vicmae_mm.evaluation.feature_probe import probe_image_folder
-    return probe_image_folder(model, osp.join(data_root, 'images'), img)
-
-
-def run_variant(args: argparse.Namespace, variant: str, seed: int,
-                data_root: str) -> Dict:
-    from mmengine.logging import MMLogger
-    from mmengine.runner import Runner, set_random_seed
-    from mmpretrain.registry import MODELS
-    cfg = runner_cfg(args, variant, seed, data_root)
-    start = time.time()
-    out = dict(variant=variant, seed=seed, iters=0)
-    if variant == 'random':
-        set_random_seed(seed)
-        model = MODELS.build(cfg.model)
-        level = MMLogger.get_current_instance().level
-        MMLogger.get_current_instance().setLevel(logging.WARNING)
-        model.init_weights()
-        MMLogger.get_current_instance().setLevel(level)
-        from mmengine.model import revert_sync_batchnorm
-        model = revert_sync_batchnorm(model)
-    else:
-        runner = Runner.from_cfg(cfg)
-        runner.train()
-        model = runner.model
-        hub = runner.message_hub
-        out.update(iters=runner.iter,
-                   contrast_weight=round(float(model.contrast_weight), 6))
-        for key in ('raw_recon', 'raw_contrast'):
-            out[key] = float(hub.get_scalar(f'train/{key}').current())
-        out['checkpoint'] = osp.join(cfg.work_dir, f'iter_{runner.iter}.pth')
-    out['train_s'] = time.time() - start
-    model.neck.mode = args.pool  # TokenPoolNeck: same probe for all
-    out.update(probe(model, data_root, cfg.model.backbone.img_size))
-    return out
-
-
-def run_baseline(args: argparse.Namespace, kind: str,
-                 data_root: str) -> Dict:
-    """The probe on encoder-free features (same images and resolution)."""
-    cfg = runner_cfg(args, 'random', 0, data_root)
-    out = dict(variant=kind, seed=None, iters=0, train_s=0.)
-    from vicmae_mm.evaluation.feature_probe import PixelFeatures
-    out.update(probe(PixelFeatures(kind), data_root,
-                     cfg.model.backbone.img_size))
-    return out
-
-
-def summarise(results: List[Dict]) -> Dict[str, Dict]:
-    table = {}
-    for v in VARIANTS + BASELINES:
-        rows = [r for r in results if r['variant'] == v]
-        if not rows:
-            continue
-        table[v] = {}
-        for key in ('knn_top1', 'logreg_top1', 'train_s', 'raw_recon',
-                    'raw_contrast'):
-            vals = [r[key] for r in rows if key in r]
-            if vals:
-                table[v][key] = statistics.mean(vals)
-                table[v][key + '_sd'] = (statistics.stdev(vals)
-                                         if len(vals) > 1 else 0.)
-    return table
+def make_data(args: argparse.Namespace, cfg_root: str) -> str:
+    """Generate the digit set (once) and return its root."""
+    from vicmae_mm.datasets.digit_videos import (ensure_digit_videos,
+                                                 make_digit_videos)
+    if args.tiny:
+        root = osp.join(args.work_dir, 'digits_tiny')
+        make_digit_videos(root, num_train=40, num_val=40)
+        return root
+    root = args.data_root or cfg_root
+    ensure_digit_videos(root)
+    return root
 
 
 def main(argv: Optional[Sequence[str]] = None) -> Dict:
     args = parse_args(argv)
-    torch.set_num_threads(args.threads)
+    from mmengine.config import Config
     from mmengine.registry import init_default_scope
+    from mmengine.utils import ProgressBar
 
     import vicmae_mm  # noqa: F401
+    from vicmae_mm.evaluation import learning_check as lc
+    lc.set_threads(args.threads)
     init_default_scope('mmpretrain')
-    data_root = make_data(args)
+    root = make_data(args, Config.fromfile(args.config).train_dataloader
+                     .dataset.data_root)
+    cfg = build_cfg(args, root)
+    probe_root = osp.join(root, 'images')
+    device = 'cuda' if args.gpu else 'cpu'
+    tasks = [(v, s) for s in args.seeds for v in args.variants]
     start = time.time()
-    results = [run_variant(args, v, s, data_root) for s in args.seeds
-               for v in args.variants]
+    print(f'learning check: {len(tasks)} runs of '
+          f'{cfg.train_cfg.max_iters} iterations x '
+          f'{cfg.train_dataloader.batch_size} pairs, {args.jobs} at a time')
+    bar = ProgressBar(len(tasks))
+    results = []
+    with ProcessPoolExecutor(args.jobs,
+                             mp_context=mp.get_context('spawn')) as pool:
+        futures = [
+            pool.submit(lc.run_variant_in_worker, cfg.pretty_text, v, s, args.work_dir,
+                        probe_root, args.threads, device) for v, s in tasks
+        ]
+        for fut in as_completed(futures):
+            results.append(fut.result())
+            bar.update()
+    results.sort(key=lambda r: (r['seed'], VARIANTS.index(r['variant'])))
     baselines = [] if args.no_baselines else [
-        run_baseline(args, b, data_root) for b in BASELINES]
-    table = summarise(results + baselines)
-    print(f'\nlearning check: {args.iters} iterations x '
-          f'{args.batch_size * args.num_pairs} pairs, seeds {args.seeds}, '
-          f'probe {args.pool} pooling, data {data_root}, '
-          f'{time.time() - start:.0f} s')
-    print('| variant | k-NN top-1 % | logreg top-1 % | final raw recon | '
-          'final raw contrast | train s |\n|---|---|---|---|---|---|')
-    for v, t in table.items():
-        print(f'| {NAMES[v]} | {t["knn_top1"]:.1f} ± {t["knn_top1_sd"]:.1f} '
-              f'| {t["logreg_top1"]:.1f} ± {t["logreg_top1_sd"]:.1f} | '
-              f'{t.get("raw_recon", float("nan")):.3f} | '
-              f'{t.get("raw_contrast", float("nan")):.3f} | '
-              f'{t["train_s"]:.0f} |')
-    if all(v in table for v in VARIANTS):
-        for key in ('knn_top1', 'logreg_top1'):
-            a, b, c = (table[v][key] for v in ('vicmae', 'mae', 'random'))
-            print(f'{key}: ViC-MAE > MAE-only > random init: '
-                  f'{"yes" if a > b > c else "NO"} ({a:.1f}, {b:.1f}, '
-                  f'{c:.1f})')
-    res = dict(iters=args.iters, pairs_per_iter=args.batch_size *
-               args.num_pairs, seeds=args.seeds, pool=args.pool, table=table,
-               runs=results, baselines=baselines)
+        lc.run_baseline(b, probe_root, cfg.model.backbone.img_size)
+        for b in lc.BASELINES
+    ]
+    table = lc.summarise(results + baselines)
+    verdict = lc.verdict(table)
+    wall = time.time() - start
+    print(f'\nlearning check: {cfg.train_cfg.max_iters} iterations x '
+          f'{cfg.train_dataloader.batch_size} pairs, seeds {args.seeds}, '
+          f'probe: mean-pooled features, {table["random"]["n"] if "random" in table else 0}'
+          f' seeds, data {root}, {wall:.0f} s wall ({os.cpu_count()} CPUs, '
+          f'{args.jobs} jobs)')
+    print('\n'.join(lc.format_table(table)))
+    for m in lc.METRICS:
+        if m in verdict:
+            v = verdict[m]
+            print(f'{m}: ViC-MAE > MAE-only {v["vicmae_gt_mae"]}, MAE-only > '
+                  f'random init {v["mae_gt_random"]}, ViC-MAE > random init '
+                  f'{v["vicmae_gt_random"]} (gaps beyond the sum of stds)')
+    print(f'learning check: {verdict["status"]}')
+    res = dict(config=osp.relpath(args.config, REPO),
+               iters=cfg.train_cfg.max_iters,
+               pairs_per_iter=cfg.train_dataloader.batch_size,
+               seeds=args.seeds, wall_s=round(wall, 1), table=table,
+               verdict=verdict, runs=results, baselines=baselines)
     print(json.dumps(res))
     return res
 

@@ -1,6 +1,7 @@
 # Copyright (c) vicmae_mm contributors. All rights reserved.
 from .decode_errors import CorruptSampleError, is_decode_error
 from .demo import ensure_demo_dataset, make_demo_dataset
+from .digit_videos import ensure_digit_videos, make_digit_videos
 from .frame_pair_rawframe_dataset import FramePairRawframeDataset
 from .frame_pair_shard_dataset import FramePairShardDataset
 from .frame_pair_video_dataset import FramePairVideoDataset
@@ -17,5 +18,6 @@ __all__ = [
     'FramePairRawframeDataset', 'FramePairShardDataset',
     'FramePairVideoDataset', 'ImagePairDataset', 'NoUsableSampleError',
     'RobustDatasetMixin', 'ShardAwareSampler', 'ensure_demo_dataset',
-    'is_decode_error', 'make_demo_dataset', 'repeat_default_collate'
+    'ensure_digit_videos', 'is_decode_error', 'make_demo_dataset',
+    'make_digit_videos', 'repeat_default_collate'
 ] + list(_transforms_all)

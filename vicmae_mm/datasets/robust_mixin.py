@@ -4,7 +4,7 @@ import logging
 import os
 import os.path as osp
 from collections import Counter
-from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 from mmengine.logging import print_log
 
@@ -89,16 +89,21 @@ class RobustDatasetMixin:
     at once.
 
     Args:
-        auto_create_demo (bool): Generate the built-in demo dataset at
-            ``data_root`` first if it is missing (see
-            :func:`vicmae_mm.datasets.demo.ensure_demo_dataset`).
+        auto_create_demo (bool | str): Generate a built-in set at
+            ``data_root`` first if it is missing: True (or ``'shapes'``) the
+            demo shapes (:func:`vicmae_mm.datasets.demo.ensure_demo_dataset`),
+            ``'digits'`` the learning check's moving digits
+            (:func:`vicmae_mm.datasets.digit_videos.ensure_digit_videos`).
             Defaults to False.
     """
 
     #: See :func:`is_decode_error`; extend it in a subclass with new decoders.
     decoder_modules: Tuple[str, ...] = DECODER_MODULES
 
-    def __init__(self, *args, auto_create_demo: bool = False, **kwargs):
+    def __init__(self,
+                 *args,
+                 auto_create_demo: Union[bool, str] = False,
+                 **kwargs):
         self.auto_create_demo = auto_create_demo
         self.bad_sample_counts: Counter = Counter()
         self.bad_files: Dict[str, str] = {}
@@ -108,9 +113,16 @@ class RobustDatasetMixin:
         self._last_error: Optional[BaseException] = None
         self._bad_indices: Set[int] = set()
         self._bad_streak = 0
-        if auto_create_demo:
+        if auto_create_demo == 'digits':
+            from .digit_videos import ensure_digit_videos
+            ensure_digit_videos(kwargs.get('data_root') or '')
+        elif auto_create_demo in (True, 'shapes'):
             from .demo import ensure_demo_dataset
             ensure_demo_dataset(kwargs.get('data_root') or '')
+        elif auto_create_demo:
+            raise ValueError(
+                f'auto_create_demo must be False, True, "shapes" or "digits", '
+                f'got {auto_create_demo!r}')
         super().__init__(*args, **kwargs)
 
     def sample_path(self, data_info: dict) -> str:
