@@ -10,10 +10,8 @@ each, the order swapped every round. The headline is the ratio of the median
 ViC-MAE step to the median MAE step; target <= 1.05. During the steps the
 contrastive weight changes as under ``ContrastWeightHook``'s warm-up.
 
-Also printed: the median step split into data (to device, cast, normalise),
-forward, backward, optimizer (eager only); the median ``time.process_time``
-per step (less sensitive to other processes); peak memory
-(``vicmae_mm.utils.train_step_meter``); the first step; recompilations.
+Also printed: the step split (data, forward, backward, optimizer; eager
+only), CPU time, peak memory, first step, recompilations.
 
 Example::
 
@@ -41,8 +39,7 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
-from vicmae_mm.utils.model_size import \
-    TINY_MODEL_OPTIONS as TINY  # noqa: E402  (32 px, patch 8, width 32)
+from vicmae_mm.utils.model_size import TINY_MODEL_OPTIONS as TINY  # noqa
 
 CONFIG = osp.join(REPO, 'configs/_base_/models/vicmae_vit-small-p16.py')
 SCHEDULE = osp.join(REPO, 'configs/_base_/schedules/vicmae_adamw_800e.py')
