@@ -153,8 +153,9 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
     with ProcessPoolExecutor(args.jobs,
                              mp_context=mp.get_context('spawn')) as pool:
         futures = [
-            pool.submit(lc.run_variant_in_worker, cfg.pretty_text, v, s, args.work_dir,
-                        probe_root, args.threads, device) for v, s in tasks
+            pool.submit(lc.run_variant_in_worker, cfg.pretty_text, v, s,
+                        args.work_dir, probe_root, args.threads, device)
+            for v, s in tasks
         ]
         for fut in as_completed(futures):
             results.append(fut.result())
@@ -169,9 +170,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
     wall = time.time() - start
     print(f'\nlearning check: {cfg.train_cfg.max_iters} iterations x '
           f'{cfg.train_dataloader.batch_size} pairs, seeds {args.seeds}, '
-          f'probe: mean-pooled features, {table["random"]["n"] if "random" in table else 0}'
-          f' seeds, data {root}, {wall:.0f} s wall ({os.cpu_count()} CPUs, '
-          f'{args.jobs} jobs)')
+          f'probe of mean-pooled features, data {root}, {wall:.0f} s wall '
+          f'({os.cpu_count()} CPUs, {args.jobs} jobs)')
     print('\n'.join(lc.format_table(table)))
     for m in lc.METRICS:
         if m in verdict:
