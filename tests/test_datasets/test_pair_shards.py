@@ -127,3 +127,24 @@ def test_raw_frame_lists_and_bad_lines(demo_root, tmp_path):
         _run(demo_root, lst, tmp_path / 'x', '--rawframes')
     with pytest.raises(FileNotFoundError, match='nope'):
         _run(demo_root, tmp_path / 'nope.txt', tmp_path / 'x')
+
+
+def test_pair_window_and_bad_sampler_arguments(videos, tmp_path):
+    """--pair-window goes to SampleFramePair; bad gaps fail before writing."""
+    root, lst = videos
+    out = _run(root, lst, tmp_path / 'sh', *GAPS, '--pairs-per-video', 6,
+               '--pair-window', 2, '--short-side', 0, '--no-progress',
+               '--workers', 1)
+    starts = {}
+    for shard in out['shards']:
+        for name, data in _members(shard).items():
+            if name.endswith('.json'):
+                meta = json.loads(data)
+                starts.setdefault(meta['source'], []).append(
+                    meta['frame_inds'][0])
+    assert len(starts) == 5 and all(len(s) == 6 for s in starts.values())
+    assert max(max(s) - min(s) for s in starts.values()) <= 2
+    with pytest.raises(ValueError, match='SampleFramePair: .*min_gap=5.0, max_gap=2.0'):
+        _run(root, lst, tmp_path / 'bad', '--min-gap', 5, '--max-gap', 2,
+             '--no-progress')
+    assert not osp.exists(tmp_path / 'bad')

@@ -36,10 +36,7 @@ def shard_dir(demo_root, tmp_path_factory):
         videos,
         demo_root,
         out,
-        pairs_per_video=3,
-        min_gap=4,
-        max_gap=16,
-        gap_unit='frame',
+        sampler=dict(min_gap=4, max_gap=16, gap_unit='frame', num_pairs=3),
         sources_per_shard=3,
         progress=False)
     return out

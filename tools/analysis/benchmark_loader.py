@@ -154,9 +154,9 @@ def build_cases(paths, gap, args):
 def write_shards(videos, root, out, gap, pairs=64):
     """Shards of ``pairs`` pairs per video (short side 320), case (e)."""
     from vicmae_mm.datasets.pair_shards import write_pair_shards
-    write_pair_shards(videos, root, out, pairs_per_video=pairs,
-                      min_gap=gap['min_gap'], max_gap=gap['max_gap'],
-                      gap_unit=gap.get('gap_unit', 'frame'), short_side=320,
+    sampler = dict(min_gap=gap['min_gap'], max_gap=gap['max_gap'],
+                   gap_unit=gap.get('gap_unit', 'frame'), num_pairs=pairs)
+    write_pair_shards(videos, root, out, sampler, short_side=320,
                       progress=False)
     return out
 

@@ -27,6 +27,11 @@ from vicmae_mm.datasets.frame_extraction import read_video_list
 from vicmae_mm.datasets.pair_shards import write_pair_shards
 
 
+def window_arg(value: str):
+    """``--pair-window``: 'gop' or a length."""
+    return value if value == 'gop' else float(value)
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('root', help='folder the list paths are relative to')
@@ -44,6 +49,13 @@ def parse_args(argv=None):
     parser.add_argument('--max-gap', type=float, default=1.5)
     parser.add_argument(
         '--gap-unit', choices=('frame', 'second'), default='second')
+    parser.add_argument(
+        '--pair-window',
+        type=window_arg,
+        default=None,
+        help="the pairs' starts lie in one window of this length (in "
+        "--gap-unit) or in one keyframe interval ('gop'); default: the "
+        'whole source (SampleFramePair pair_window)')
     parser.add_argument(
         '--fps',
         type=float,
@@ -82,21 +94,24 @@ def main(argv=None) -> dict:
         if not os.path.exists(path):
             raise FileNotFoundError(f'not found: {path!r}')
     sources = read_sources(args.list, args.rawframes)
+    sampler = dict(
+        min_gap=args.min_gap,
+        max_gap=args.max_gap,
+        gap_unit=args.gap_unit,
+        num_frames=args.num_frames,
+        num_pairs=args.pairs_per_video,
+        default_fps=args.fps,
+        pair_window=args.pair_window)
     out = write_pair_shards(
         sources,
         args.root,
         args.out_dir,
-        args.pairs_per_video,
-        args.min_gap,
-        args.max_gap,
-        args.gap_unit,
-        args.num_frames,
-        args.short_side,
-        args.quality,
-        args.videos_per_shard,
-        args.workers,
-        args.seed,
-        args.fps,
+        sampler,
+        seed=args.seed,
+        short_side=args.short_side,
+        quality=args.quality,
+        sources_per_shard=args.videos_per_shard,
+        num_workers=args.workers,
         progress=not args.no_progress)
     print(f'\n{out["samples"]} samples in {len(out["shards"])} shards '
           f'({out["written"]} written now) in {args.out_dir}')

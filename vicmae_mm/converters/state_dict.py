@@ -197,6 +197,33 @@ def check_arch(encoder: StateDict, arch: Optional[str],
     return info
 
 
+def encoder_meta(encoder: StateDict, info: dict, state_dict: StateDict,
+                 target: str, **extra) -> dict:
+    """The conversion record both converters write next to the weights.
+
+    Args:
+        encoder (dict[str, Tensor]): The converted encoder (its ``pos_embed``
+            gives the image size the output is built for).
+        info (dict): :func:`check_arch`'s description of the encoder.
+        state_dict (dict[str, Tensor]): The full source state dict, whose
+            tensors outside the encoder are counted in ``left_out``.
+        target (str): The upstream model the output loads into.
+        **extra: Converter-specific entries, appended in order.
+
+    Returns:
+        dict: ``target``, ``arch``, ``embed_dims``, ``num_layers``,
+        ``patch_size``, ``img_size``, ``left_out`` and ``extra``.
+    """
+    grid = int(round((encoder['pos_embed'].shape[1] - 1)**0.5))
+    meta = dict(target=target, arch=info['arch'])
+    for key in ('embed_dims', 'num_layers', 'patch_size'):
+        meta[key] = info[key]
+    meta['img_size'] = grid * info['patch_size']
+    meta['left_out'] = left_out_counts(state_dict)
+    meta.update(extra)
+    return meta
+
+
 def resize_encoder_pos_embed(encoder: StateDict, img_size: int) -> StateDict:
     """Bicubically resize ``pos_embed`` for another image size.
 

@@ -43,8 +43,8 @@ import re
 from typing import Optional, Tuple
 
 from .report import iter_tensors
-from .state_dict import (StateDict, check_arch, encoder_state_dict,
-                         left_out_counts, resize_encoder_pos_embed)
+from .state_dict import (StateDict, check_arch, encoder_meta,
+                         encoder_state_dict, resize_encoder_pos_embed)
 from .to_mmpretrain import vicmae_to_mmpretrain
 
 _RENAMES = [
@@ -206,20 +206,12 @@ def vicmae_to_mmaction(state_dict: StateDict,
     info = check_arch(enc, arch)
     if img_size is not None:
         enc = resize_encoder_pos_embed(enc, img_size)
-    grid = int(round((enc['pos_embed'].shape[1] - 1)**0.5))
     bb, report = mmpretrain_vit_to_mmaction_vit(enc, num_frames, tubelet_size,
                                                 cls_token, progress)
     backbone = 'ClsTokenVideoViT' if cls_token else 'VisionTransformer'
-    meta = dict(target=f'mmaction.Recognizer3D+mmaction.{backbone}',
-                route='spacetime',
-                arch=info['arch'],
-                embed_dims=info['embed_dims'],
-                num_layers=info['num_layers'],
-                patch_size=info['patch_size'],
-                img_size=grid * info['patch_size'],
-                num_frames=num_frames,
-                tubelet_size=tubelet_size,
-                cls_token=cls_token,
-                left_out=left_out_counts(state_dict),
-                **report)
+    meta = encoder_meta(
+        enc, info, state_dict,
+        target=f'mmaction.Recognizer3D+mmaction.{backbone}',
+        route='spacetime', num_frames=num_frames, tubelet_size=tubelet_size,
+        cls_token=cls_token, **report)
     return {'backbone.' + k: v for k, v in bb.items()}, meta

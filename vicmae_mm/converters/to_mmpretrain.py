@@ -36,8 +36,8 @@ by how much). 'ln1' with ``out_type='featmap'`` + ``GlobalAveragePooling``
 from typing import Optional, Tuple
 
 from .report import iter_tensors
-from .state_dict import (StateDict, check_arch, encoder_state_dict,
-                         left_out_counts, resize_encoder_pos_embed)
+from .state_dict import (StateDict, check_arch, encoder_meta,
+                         encoder_state_dict, resize_encoder_pos_embed)
 
 FINAL_NORMS = ('ln1', 'ln2', 'drop')
 _NOTES = dict(
@@ -113,16 +113,8 @@ def vicmae_to_mmpretrain(state_dict: StateDict,
             renamed.append((key, 'ln2.' + key[4:]))
             key = 'ln2.' + key[4:]
         out[out_prefix + key] = val.clone().contiguous()
-    grid = int(round((enc['pos_embed'].shape[1] - 1)**0.5))
-    meta = dict(target='mmpretrain.VisionTransformer',
-                arch=info['arch'],
-                embed_dims=info['embed_dims'],
-                num_layers=info['num_layers'],
-                patch_size=info['patch_size'],
-                img_size=grid * info['patch_size'],
-                final_norm=final_norm,
-                renamed=renamed,
-                dropped=dropped,
-                left_out=left_out_counts(state_dict),
-                notes=[_NOTES[final_norm]] if final_norm in _NOTES else [])
+    meta = encoder_meta(
+        enc, info, state_dict, target='mmpretrain.VisionTransformer',
+        final_norm=final_norm, renamed=renamed, dropped=dropped,
+        notes=[_NOTES[final_norm]] if final_norm in _NOTES else [])
     return out, meta

@@ -22,12 +22,17 @@ class FramePairRawframeDataset(RobustDatasetMixin, RawframeDataset):
     Args:
         ann_file (str): Frame list, relative to ``data_root``.
         pipeline (list[dict]): Transforms.
-        data_prefix (dict): ``dict(img=<folder>)``. Defaults to
-            ``dict(img='')``.
-        auto_create_demo (bool): See :class:`RobustDatasetMixin`.
+        data_prefix (dict): ``dict(img=<folder>)``, the folder holding the
+            ``frame_dir`` folders. Defaults to ``dict(img='')``.
+        filename_tmpl (str): Frame file names. Defaults to
+            ``'img_{:05}.jpg'``.
+        start_index (int): Number of the first frame file; added to the
+            0-based ``frame_inds`` of ``SampleFramePair``. Defaults to 1.
+        with_offset (bool): Lines are ``frame_dir offset total_frames
+            [label]``. Defaults to False.
+        auto_create_demo (bool | str): See :class:`RobustDatasetMixin`.
             Defaults to False.
-        **kwargs: Other ``mmaction.RawframeDataset`` arguments
-            (``filename_tmpl``, ``start_index``, ``with_offset``, ...).
+        **kwargs: Other ``mmaction.RawframeDataset`` arguments.
     """
 
     def load_data_list(self) -> List[dict]:

@@ -54,8 +54,8 @@ class FramePairShardDataset(RobustDatasetMixin, BaseDataset):
         >>> _ = write_synthetic_video(osp.join(root, 'a.mp4'), 'h264', 40,
         ...                           64, 48, 10)
         >>> _ = write_pair_shards([('a.mp4', '3', None)], root,
-        ...                       osp.join(root, 'shards'), pairs_per_video=5,
-        ...                       progress=False)
+        ...                       osp.join(root, 'shards'),
+        ...                       sampler=dict(num_pairs=5), progress=False)
         >>> ds = FramePairShardDataset(
         ...     data_root=osp.join(root, 'shards'),
         ...     pipeline=[dict(type='LoadShardFramePair'),

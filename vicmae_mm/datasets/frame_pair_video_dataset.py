@@ -23,12 +23,16 @@ class FramePairVideoDataset(RobustDatasetMixin, VideoDataset):
     Args:
         ann_file (str): Video list, relative to ``data_root``.
         pipeline (list[dict]): Transforms.
-        data_prefix (dict): ``dict(video=<folder>)``. Defaults to
-            ``dict(video='')``.
-        auto_create_demo (bool): See :class:`RobustDatasetMixin`.
+        data_prefix (dict): ``dict(video=<folder>)``, the folder the list's
+            paths are relative to. Defaults to ``dict(video='')``.
+        multi_class (bool): Lines carry several labels (``path l1 l2
+            ...``), checked for integers. Defaults to False.
+        delimiter (str): Field separator of the list (a path with spaces
+            needs another one). Defaults to ' '.
+        auto_create_demo (bool | str): See :class:`RobustDatasetMixin`.
             Defaults to False.
         **kwargs: Other ``mmaction.VideoDataset`` arguments (``data_root``,
-            ``multi_class``, ``num_classes``, ``test_mode``, ...).
+            ``num_classes``, ``test_mode``, ...).
     """
 
     def load_data_list(self) -> List[dict]:

@@ -26,7 +26,7 @@ from .frame_extraction import resize_short_side
 from .pyav_decoding import decode_frames
 from .shard_io import (FRAME_FIELD, META_FIELD, SHARD_TMPL, index_path,
                        scan_shard)
-from .transforms.frame_pair_sampling import sample_frame_indices
+from .transforms.sample_frame_pair import SampleFramePair
 from .video_index import get_video_index, open_container
 
 #: (relative path, label or '', total frames for raw-frame folders or None)
@@ -65,19 +65,16 @@ def pairs_of_source(job: tuple) -> Tuple[int, List[tuple], Optional[str]]:
     """
     idx, (rel, label, total), root, cfg = job
     path = osp.join(root, rel)
+    sampler = SampleFramePair(**cfg['sampler'])
     try:
         index = None
         if total is None:  # a video file
             index = get_video_index(path, cache=False)
             total = index.num_frames
-        fps = (index and index.fps) or cfg['default_fps']
-        scale = fps if cfg['gap_unit'] == 'second' else 1
-        inds, _ = sample_frame_indices(
-            int(total),
-            int(round(cfg['min_gap'] * scale)),
-            int(round(cfg['max_gap'] * scale)),
-            cfg['num_frames'],
-            cfg['pairs_per_video'],
+        fps = (index and index.fps) or sampler.default_fps
+        inds, _ = sampler.sample(
+            dict(total_frames=total, avg_fps=fps,
+                 key_frame_inds=index and index.key_inds),
             rng=np.random.default_rng([cfg['seed'], idx]))
         frames = _read_frames(path, index, inds.reshape(-1),
                               cfg['filename_tmpl'])
@@ -128,21 +125,21 @@ def _finish_shard(out_dir: str, j: int, samples: List[tuple],
     return len(samples)
 
 
+#: how the shard writer samples by default: 8 pairs per source, 0.5-1.5 s
+DEFAULT_SAMPLER = dict(min_gap=0.5, max_gap=1.5, gap_unit='second',
+                       num_pairs=8)
+
+
 def write_pair_shards(sources: Sequence[Source],
                       root: str,
                       out_dir: str,
-                      pairs_per_video: int = 8,
-                      min_gap: float = 0.5,
-                      max_gap: float = 1.5,
-                      gap_unit: str = 'second',
-                      num_frames: int = 2,
+                      sampler: Optional[dict] = None,
+                      seed: int = 0,
+                      filename_tmpl: str = 'img_{:05d}.jpg',
                       short_side: int = 320,
                       quality: int = 90,
                       sources_per_shard: int = 100,
                       num_workers: int = 1,
-                      seed: int = 0,
-                      default_fps: float = 30.,
-                      filename_tmpl: str = 'img_{:05d}.jpg',
                       progress: bool = True) -> dict:
     """Write the shards of ``sources``; skip those already complete.
 
@@ -152,21 +149,19 @@ def write_pair_shards(sources: Sequence[Source],
             count for a raw-frame folder (files ``filename_tmpl``, 1-based).
         root (str): Folder the paths are relative to.
         out_dir (str): Output folder (shards, indexes, ``shards.json``).
-        pairs_per_video (int): Pairs drawn per source. Defaults to 8.
-        min_gap (float): Smallest gap in ``gap_unit``. Defaults to 0.5.
-        max_gap (float): Largest gap in ``gap_unit``. Defaults to 1.5.
-        gap_unit (str): ``'frame'`` or ``'second'`` (raw frames use
-            ``default_fps``). Defaults to 'second'.
-        num_frames (int): Frames per sample T. Defaults to 2.
+        sampler (dict, optional): Arguments of the ``SampleFramePair`` that
+            draws each source's pairs (``num_pairs`` pairs per source, gaps,
+            ``num_frames``, ``pair_window``, ``default_fps`` for raw frames
+            and videos without a frame rate), over :data:`DEFAULT_SAMPLER`.
+            Defaults to None (:data:`DEFAULT_SAMPLER`).
+        seed (int): Seed of the pair sampling. Defaults to 0.
+        filename_tmpl (str): Raw-frame file names. Defaults to
+            'img_{:05d}.jpg'.
         short_side (int): Resize so the short side is at most this (<= 0
             keeps the size). Defaults to 320.
         quality (int): JPEG quality. Defaults to 90.
         sources_per_shard (int): Sources per shard. Defaults to 100.
         num_workers (int): Processes. Defaults to 1.
-        seed (int): Seed of the pair sampling. Defaults to 0.
-        default_fps (float): fps when a source has none. Defaults to 30.
-        filename_tmpl (str): Raw-frame file names. Defaults to
-            'img_{:05d}.jpg'.
         progress (bool): Show a progress bar. Defaults to True.
 
     Returns:
@@ -175,18 +170,11 @@ def write_pair_shards(sources: Sequence[Source],
     """
     if not sources:
         raise ValueError(f'no sources to write to {out_dir!r}')
+    sampler = {**DEFAULT_SAMPLER, **(sampler or {})}
+    SampleFramePair(**sampler)  # a bad argument fails here, not per source
     os.makedirs(out_dir, exist_ok=True)
-    cfg = dict(
-        pairs_per_video=pairs_per_video,
-        min_gap=min_gap,
-        max_gap=max_gap,
-        gap_unit=gap_unit,
-        num_frames=num_frames,
-        short_side=short_side,
-        quality=quality,
-        seed=seed,
-        default_fps=default_fps,
-        filename_tmpl=filename_tmpl)
+    cfg = dict(sampler=sampler, short_side=short_side, quality=quality,
+               seed=seed, filename_tmpl=filename_tmpl)
     n_shards = -(-len(sources) // sources_per_shard)
     shards = [osp.join(out_dir, SHARD_TMPL.format(j)) for j in range(n_shards)]
     todo = [
@@ -244,10 +232,7 @@ def write_manifest(out_dir: str, shards: List[str], written: int,
 
 #: pairs of the demo shards: 4-16 frames apart (0.25-1 s at 16 fps)
 DEMO_SHARDS = dict(
-    pairs_per_video=4,
-    min_gap=4,
-    max_gap=16,
-    gap_unit='frame',
+    sampler=dict(min_gap=4, max_gap=16, gap_unit='frame', num_pairs=4),
     short_side=0,
     sources_per_shard=8)
 

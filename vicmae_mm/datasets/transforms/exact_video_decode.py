@@ -2,6 +2,7 @@
 from mmcv.transforms import BaseTransform
 from mmpretrain.registry import TRANSFORMS
 
+from ...utils.checks import check_at_least
 from ..pyav_decoding import decode_frames
 from ..video_index import get_video_index, open_container
 
@@ -70,9 +71,8 @@ class ExactVideoDecode(BaseTransform):
     """
 
     def __init__(self, num_threads: int = 1, skip_nonref: bool = True) -> None:
-        if num_threads < 0:
-            raise ValueError(f'num_threads must be >= 0, got {num_threads}')
-        self.num_threads = num_threads
+        self.num_threads = check_at_least('ExactVideoDecode', 'num_threads',
+                                          num_threads, 0)
         self.skip_nonref = skip_nonref
 
     def transform(self, results: dict) -> dict:

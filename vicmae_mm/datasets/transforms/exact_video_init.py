@@ -2,6 +2,7 @@
 from mmcv.transforms import BaseTransform
 from mmpretrain.registry import TRANSFORMS
 
+from ...utils.checks import check_at_least
 from ..video_index import INDEX_CACHE, get_video_index
 
 
@@ -53,9 +54,8 @@ class ExactVideoInit(BaseTransform):
     """
 
     def __init__(self, cache_size: int = 1024) -> None:
-        if cache_size < 0:
-            raise ValueError(f'cache_size must be >= 0, got {cache_size}')
-        self.cache_size = cache_size
+        self.cache_size = check_at_least('ExactVideoInit', 'cache_size',
+                                         cache_size, 0)
 
     def transform(self, results: dict) -> dict:
         """Add the index entries for ``results['filename']``."""

@@ -3,6 +3,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmpretrain.registry import TRANSFORMS
 
+from ...utils.checks import check_at_least
+
 
 @TRANSFORMS.register_module()
 class ImageToFrames(BaseTransform):
@@ -30,10 +32,9 @@ class ImageToFrames(BaseTransform):
     """
 
     def __init__(self, num_frames: int = 2, to_rgb: bool = True) -> None:
-        if num_frames < 1:
-            raise ValueError(f'num_frames must be >= 1, got {num_frames}')
-        self.num_frames = num_frames
         self.to_rgb = to_rgb
+        self.num_frames = check_at_least('ImageToFrames', 'num_frames',
+                                         num_frames, 1)
 
     def transform(self, results: dict) -> dict:
         """Replicate ``img`` into ``imgs``."""

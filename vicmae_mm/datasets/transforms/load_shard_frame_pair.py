@@ -6,6 +6,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmpretrain.registry import TRANSFORMS
 
+from ...utils.checks import check_at_least
 from ..decode_errors import CorruptSampleError
 from ..shard_io import FRAME_FIELD, META_FIELD, MemberReader
 
@@ -49,9 +50,8 @@ class LoadShardFramePair(BaseTransform):
                  num_frames: int = 2,
                  decode_backend: str = 'cv2',
                  max_open: int = 8) -> None:
-        if num_frames < 1:
-            raise ValueError(f'num_frames must be >= 1, got {num_frames}')
-        self.num_frames = num_frames
+        self.num_frames = check_at_least('LoadShardFramePair', 'num_frames',
+                                         num_frames, 1)
         self.decode_backend = decode_backend
         self.max_open = max_open
         self.reader = MemberReader(max_open)

@@ -111,14 +111,16 @@ class SampleFramePair(BaseTransform):
                  test_mode: bool = False,
                  pair_window: Optional[Union[float, str]] = None) -> None:
         if gap_unit not in GAP_UNITS:
-            raise ValueError(f'gap_unit must be one of {GAP_UNITS}, '
-                             f'got {gap_unit!r}')
+            raise ValueError('SampleFramePair: gap_unit must be one of '
+                             f'{GAP_UNITS}, got {gap_unit!r}')
         if min_gap < 0 or max_gap < min_gap:
-            raise ValueError('expected 0 <= min_gap <= max_gap, got '
-                             f'min_gap={min_gap}, max_gap={max_gap}')
+            raise ValueError('SampleFramePair: expected 0 <= min_gap <= '
+                             f'max_gap, got min_gap={min_gap}, '
+                             f'max_gap={max_gap}')
         if num_frames < 2 or num_pairs < 1:
-            raise ValueError('num_frames must be >= 2 and num_pairs >= 1, '
-                             f'got {num_frames} and {num_pairs}')
+            raise ValueError('SampleFramePair: num_frames must be >= 2 and '
+                             f'num_pairs >= 1, got {num_frames} and '
+                             f'{num_pairs}')
         check_window(pair_window)
         self.min_gap = min_gap
         self.max_gap = max_gap
@@ -172,27 +174,37 @@ class SampleFramePair(BaseTransform):
             return int(round(value))
         return int(round(value * fps))
 
-    def gap_in_frames(self, results: dict) -> Tuple[int, int]:
-        """Return (min_gap, max_gap) in frames for this video."""
-        fps = self.video_fps(results) if self.gap_unit == 'second' else None
-        return (self.to_frames(self.min_gap,
-                               fps), self.to_frames(self.max_gap, fps))
+    def sample(self,
+               results: dict,
+               rng: Optional[np.random.Generator] = None
+               ) -> Tuple[np.ndarray, str]:
+        """Draw the K groups of T frame indices of one video.
 
-    def transform(self, results: dict) -> dict:
-        """Add ``frame_inds`` for K groups of T frames."""
+        Args:
+            results (dict): ``total_frames`` and, as the class doc says, the
+                fps and keyframe keys.
+            rng (np.random.Generator, optional): Generator of the draw; None
+                uses numpy's global state (seeded per worker by mmengine).
+                The shard writer passes a generator per source.
+
+        Returns:
+            tuple[np.ndarray, str]: Indices (K, T) int64, 0-based, and
+            ``'ok'``, ``'short'`` or ``'single'``; the fallbacks are
+            reported as sample events.
+        """
         fps = self.video_fps(results) if self.gap_unit == 'second' else None
         min_gap = self.to_frames(self.min_gap, fps)
-        max_gap = self.to_frames(self.max_gap, fps)
         window = self.pair_window
         if window is not None and window != GOP:
             window = self.to_frames(window, fps)
         inds, status = sample_frame_indices(
             int(results['total_frames']),
             min_gap,
-            max_gap,
+            self.to_frames(self.max_gap, fps),
             self.num_frames,
             self.num_pairs,
             self.test_mode,
+            rng=rng,
             pair_window=window,
             key_frames=self.key_frames(results) if window == GOP else None)
         if status != 'ok':
@@ -201,6 +213,11 @@ class SampleFramePair(BaseTransform):
             report_sample_event(
                 reason, path, f'{results["total_frames"]} frames, '
                 f'min gap {min_gap}')
+        return inds, status
+
+    def transform(self, results: dict) -> dict:
+        """Add ``frame_inds`` for K groups of T frames."""
+        inds, _ = self.sample(results)
         results['frame_gaps'] = np.diff(inds, axis=1)
         results['frame_inds'] = (inds.reshape(-1) +
                                  results.get('start_index', 0)).astype(int)

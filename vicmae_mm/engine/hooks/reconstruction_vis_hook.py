@@ -9,6 +9,8 @@ from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
 from mmpretrain.utils import get_ori_model
 
+from ...utils.checks import check_at_least
+
 # Figure size of :func:`render_reconstruction` is (3 * CELL_INCH) x
 # (TITLE_INCH + T * CELL_INCH) inches at ``dpi`` (Agg, no tight bbox).
 CELL_INCH, TITLE_INCH = 2.4, 0.5
@@ -159,10 +161,8 @@ class ReconstructionVisHook(Hook):
                  interval: int = 1000,
                  name: str = 'reconstruction',
                  dpi: int = 100) -> None:
-        if int(interval) < 1:
-            raise ValueError('ReconstructionVisHook: interval must be >= 1, '
-                             f'got {interval!r}')
-        self.interval = int(interval)
+        self.interval = int(check_at_least('ReconstructionVisHook',
+                                           'interval', interval, 1))
         self.name = name
         self.dpi = int(dpi)
 

@@ -8,7 +8,7 @@ from mmengine.dist import get_rank
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
-from ..utils import gather_with_grad
+from ..utils import frame_dims, gather_with_grad
 
 
 @MODELS.register_module()
@@ -62,9 +62,7 @@ class InfoNCELoss(BaseModule):
         Returns:
             torch.Tensor: Scalar loss, mean over the local B * T anchors.
         """
-        B, T, D = z.shape
-        if T < 2:
-            raise ValueError(f'InfoNCELoss needs T >= 2 frames, got {T}')
+        B, T, D = frame_dims(z, 'InfoNCELoss')
         # fp32 even under bf16 autocast: logits up to 1 / temperature would
         # otherwise carry errors of a few hundredths
         with torch.autocast(device_type=z.device.type, enabled=False):

@@ -7,6 +7,8 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
+from ..utils import frame_dims
+
 
 @MODELS.register_module()
 class SimSiamLoss(BaseModule):
@@ -41,9 +43,7 @@ class SimSiamLoss(BaseModule):
         """
         if p is None:
             raise ValueError('SimSiamLoss needs predictor outputs `p`')
-        T = z.shape[1]
-        if T < 2:
-            raise ValueError(f'SimSiamLoss needs T >= 2 frames, got {T}')
+        T = frame_dims(z, 'SimSiamLoss')[1]
         p = F.normalize(p, dim=-1)
         z = F.normalize(z.detach(), dim=-1)  # stop-gradient on the targets
         cos = torch.einsum('btd,bsd->bts', p, z)  # (B, T, T)

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
-from ..utils import gather_with_grad
+from ..utils import frame_dims, gather_with_grad
 
 
 @MODELS.register_module()
@@ -52,18 +52,19 @@ class VICRegLoss(BaseModule):
     def forward(self,
                 z: torch.Tensor,
                 p: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """Compute the loss.
+        """Weighted invariance, variance and covariance terms of ``z``.
 
         Args:
-            z (torch.Tensor): Projections, (B, T, D), T >= 2.
-            p (torch.Tensor, optional): Unused.
+            z (torch.Tensor): Projections, (B, T, D), T >= 2; the variance
+                and covariance use the global batch (N, T, D).
+            p (torch.Tensor, optional): Unused (VICReg has no predictor).
 
         Returns:
-            torch.Tensor: Scalar loss.
+            torch.Tensor: Scalar ``inv_weight * mse(z_t, z_s) + var_weight *
+            hinge(1 - std) + cov_weight * off-diagonal cov^2 / D``, with the
+            covariance summed over frames and scaled to the 2-view sum.
         """
-        B, T, D = z.shape
-        if T < 2:
-            raise ValueError(f'VICRegLoss needs T >= 2 frames, got {T}')
+        B, T, D = frame_dims(z, 'VICRegLoss')
         pairs = torch.combinations(torch.arange(T), r=2)
         inv = torch.stack([F.mse_loss(z[:, i], z[:, j])
                            for i, j in pairs.tolist()]).mean()
