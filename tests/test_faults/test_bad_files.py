@@ -182,14 +182,6 @@ def test_bad_files_skipped_and_counted(source, media, fault_row):
         cases=len(bad))
 
 
-def _failing(err):
-
-    def transform(results):
-        raise err
-
-    return transform
-
-
 BUGS = {
     'KeyError in a transform':
     lambda m: _bug_dataset(m, KeyError('imgs')),
@@ -203,7 +195,8 @@ BUGS = {
 
 def _bug_dataset(media, err):
     return _video_dataset(
-        media, 'decord', ['good0.mp4', 'good1.mp4'], extra=[_failing(err)])
+        media, 'decord', ['good0.mp4', 'good1.mp4'],
+        extra=[MagicMock(side_effect=err)])  # a transform that raises err
 
 
 @pytest.mark.parametrize('bug', list(BUGS))
