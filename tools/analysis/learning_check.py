@@ -2,7 +2,7 @@
 """Does pretraining learn? Random init vs MAE-only vs ViC-MAE, same budget.
 
 Trains the learning-check config
-(``configs/learning_check/vicmae_vit-mini-p4_1xb16-700i_digits.py``: a small
+(``configs/learning_check/vicmae_vit-mini-p4_1xb16-1000i_digits.py``: a small
 ViT on moving handwritten digits, :mod:`vicmae_mm.datasets.digit_videos`)
 four ways through mmengine's Runner for the same iterations and seeds
 (random init, MAE-only, ViC-MAE with the paper's weights and warm-up, a
@@ -15,7 +15,7 @@ See :mod:`vicmae_mm.evaluation.learning_check`.
 
 Example::
 
-    python tools/analysis/learning_check.py            # 2-core CPU, ~10 min
+    python tools/analysis/learning_check.py            # 2-core CPU, ~14 min
     python tools/analysis/learning_check.py --gpu      # one GPU, larger model
     python tools/analysis/learning_check.py --tiny     # smoke run (tests)
 """
@@ -34,11 +34,11 @@ if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
 CONFIG = osp.join(
-    REPO, 'configs/learning_check/vicmae_vit-mini-p4_1xb16-700i_digits.py')
+    REPO, 'configs/learning_check/vicmae_vit-mini-p4_1xb16-1000i_digits.py')
 VARIANTS = ('random', 'mae', 'vicmae', 'contrast')
 
-# --gpu: a wider, deeper model (width 192, 6 blocks), 8x the pairs per step
-# and 1.4x the iterations, two runs at a time on one GPU with bf16; sized for
+# --gpu: a wider, deeper model (width 192, 6 blocks), 8x the pairs per step,
+# the same iterations, two runs at a time on one GPU with bf16; sized for
 # about 5 minutes on one H200 for 3 seeds (estimate: not yet run on a GPU,
 # no device was at hand)
 GPU_OPTIONS = dict(size=(192, 6, 6, 32, 4, 128, 2, 1024, 128), iters=1000,
