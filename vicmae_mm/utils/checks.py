@@ -1,5 +1,5 @@
 # Copyright (c) vicmae_mm contributors. All rights reserved.
-"""Argument checks shared by the transforms, hooks and losses."""
+"""Argument checks shared by the transforms and hooks."""
 from numbers import Real
 
 
