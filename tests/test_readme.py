@@ -26,3 +26,22 @@ def test_demo_command_points_at_existing_files():
     for path in re.findall(r'((?:configs|tools|requirements)/[\w./-]+)',
                            demo_cmd):
         assert (ROOT / path).exists(), path
+
+
+def _section(title):
+    text = (ROOT / 'README.md').read_text()
+    return text.split(f'## {title}', 1)[1].split('\n## ', 1)[0]
+
+
+def test_development_commands_are_the_fast_loop_and_the_ci_suite():
+    """The fast loop deselects the registered ``slow`` marker; the full
+    suite is CI's pytest command."""
+    fast, full = re.findall(r'```bash\n(.*?)\n```', _section('Development'),
+                            flags=re.S)
+    assert fast.strip() == '.venv/bin/python -m pytest tests -m "not slow"'
+    ci_pytest = _quick_start_commands()[1].split(' && ')[-1].strip()
+    assert full.strip() == ci_pytest
+    assert '--durations=15' in ci_pytest
+    ini = (ROOT / 'pytest.ini').read_text()
+    assert re.search(r'^markers =\n\s+slow:', ini, flags=re.M)
+    assert '--strict-markers' in ini

@@ -63,6 +63,7 @@ def test_non_regular_target_written_in_place():
     atomic_write_bytes(b'discarded', '/dev/null')  # no rename over a device
 
 
+@pytest.mark.slow
 def test_pruning_happens_after_the_new_checkpoint(tmp_path):
     runner = toy_runner(tmp_path, max_epochs=4, max_keep_ckpts=2)
     runner.train()
@@ -73,6 +74,7 @@ def test_pruning_happens_after_the_new_checkpoint(tmp_path):
     assert not atomic_write.tmp_files(str(tmp_path))
 
 
+@pytest.mark.slow
 def test_previous_best_kept_when_saving_the_new_best_fails(
         tmp_path, monkeypatch):
     from vicmae_mm.engine.hooks import AtomicCheckpointHook
@@ -134,6 +136,7 @@ def test_concurrent_threads_write_one_file(tmp_path):
     _check_complete(path, writers, 40)
 
 
+@pytest.mark.slow
 def test_concurrent_processes_write_one_file(tmp_path):
     """Four processes (like the ranks of a distributed run, which all dump
     the test results to the same json) write one file 40 times each."""
@@ -152,6 +155,7 @@ def test_concurrent_processes_write_one_file(tmp_path):
     _check_complete(path, [f'p{n}' for n in range(4)], 40)
 
 
+@pytest.mark.slow
 def test_only_dead_writers_temporary_files_are_stale(tmp_path):
     target = tmp_path / 'a.pth'
     host, me = atomic_write._HOST, os.getpid()

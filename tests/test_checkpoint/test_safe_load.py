@@ -24,6 +24,7 @@ class _Evil:
         return os.system, (f'touch {self.marker}', )
 
 
+@pytest.mark.slow
 def test_runner_checkpoint_resumes(tmp_path):
     toy_runner(tmp_path, max_epochs=2).train()
     ckpt = tmp_path / 'epoch_2.pth'

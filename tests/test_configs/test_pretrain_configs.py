@@ -98,6 +98,7 @@ def _build_once(cfg, built={}):  # noqa: B006 (cache across parameters)
     return built[key]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('path', PRETRAIN, ids=IDS)
 def test_config_builds_model_and_trains_two_iters(path, demo_data, tmp_path):
     cfg = Config.fromfile(path)

@@ -60,6 +60,7 @@ def test_every_config_has_a_demo():
             'backbone.'
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('path', DEMOS, ids=osp.basename)
 def test_demo_config_trains_and_tests(path, assets):
     data, ckpts, tmp = assets

@@ -77,6 +77,7 @@ def test_mmaction_tool_with_config(source, tmp_path, capsys):
         'cls_token' in text
 
 
+@pytest.mark.slow
 def test_official_cli(tmp_path):
     src = str(tmp_path / 'official.pth')
     torch.save(dict(model=official_state_dict(), epoch=3), src)

@@ -163,6 +163,7 @@ def test_bad_files_are_skipped_counted_and_logged_once(
         assert expected[name] in hits[0]
 
 
+@pytest.mark.slow
 def test_bad_files_counted_across_workers_by_hook(demo_root, tmp_path):
     root = tmp_path / 'videos'
     shutil.copytree(osp.join(demo_root, 'videos'), root)

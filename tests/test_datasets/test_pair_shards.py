@@ -83,6 +83,7 @@ def test_shards_hold_the_exact_frames_gaps_and_source(videos, tmp_path):
             ] == [[k, v] for k, v in side['samples']]
 
 
+@pytest.mark.slow
 def test_resume_skips_complete_shards_and_rewrites_the_same(videos, tmp_path):
     root, lst = videos
     args = [

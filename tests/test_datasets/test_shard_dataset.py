@@ -146,6 +146,7 @@ def test_sampler_gives_each_worker_a_contiguous_part(shard_dir):
         assert pos == list(range(pos[0], pos[0] + len(pos)))  # contiguous
 
 
+@pytest.mark.slow
 def test_two_ranks_gloo_see_disjoint_samples_covering_the_epoch(
         shard_dir, tmp_path):
     env = dict(
@@ -188,6 +189,7 @@ def _free_port():
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_demo_shards_config_trains_an_iteration(tmp_path):
     """The demo-shards config trains from auto-created shards."""
     from mmengine.config import Config

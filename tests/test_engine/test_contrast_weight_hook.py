@@ -122,6 +122,7 @@ def _runner(work_dir, record, warmup_iters=5, checkpoint=3, **kwargs):
         **kwargs)
 
 
+@pytest.mark.slow
 def test_resumed_run_uses_the_hooks_weight(tmp_path):
     """The weight buffer is not in the state dict; after a resume the hook
     writes the weight of the resumed iteration before it runs, and the
@@ -142,6 +143,7 @@ def test_resumed_run_uses_the_hooks_weight(tmp_path):
         assert got[1:] == pytest.approx(ref[1:], abs=1e-7)
 
 
+@pytest.mark.slow
 def test_runner_logs_the_weight_used(tmp_path):
     record = _Record()
     runner = _runner(tmp_path, record, warmup_iters=4, checkpoint=None)

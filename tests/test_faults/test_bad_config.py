@@ -90,6 +90,7 @@ def test_bad_value_fails_at_build(case, fault_row):
               'naming the key and the expected range', line)
 
 
+@pytest.mark.slow
 def test_batch_larger_than_data_with_drop_last(tmp_path, fault_row):
     """tools/train.py checks before any scheduler or iteration; the hook
     checks in before_run for scripts that build their own Runner."""

@@ -217,6 +217,7 @@ def test_programming_error_fails_at_once(bug, media, fault_row):
         'files')
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('num_workers', [0, 2])
 def test_all_files_bad_stops_with_one_error(num_workers, media, fault_row):
     ds = _video_dataset(
@@ -269,6 +270,7 @@ def test_bad_streak_and_test_mode(media, fault_row):
         cases=2)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('limit', [0.1, 0.5])
 def test_bad_fraction_warns_loudly(limit, media, fault_row):
     names = [

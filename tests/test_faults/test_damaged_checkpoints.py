@@ -75,6 +75,7 @@ def _resume(work, max_epochs=4):
     return runner, records.messages
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('damage', list(DAMAGE))
 def test_damaged_last_checkpoint_falls_back(damage, tmp_path, fault_row):
     toy_runner(tmp_path, max_epochs=3).train()
@@ -95,6 +96,7 @@ def test_damaged_last_checkpoint_falls_back(damage, tmp_path, fault_row):
         f'trained to epoch 4; warning: "{fallback[0]}"')
 
 
+@pytest.mark.slow
 def test_plain_mmengine_hook_gets_an_actionable_error(tmp_path, fault_row):
     """A user config with mmengine's CheckpointHook (no fallback): the
     safe loader still names the damaged file and the one to resume from."""
@@ -112,6 +114,7 @@ def test_plain_mmengine_hook_gets_an_actionable_error(tmp_path, fault_row):
         'from', line)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('case',
                          ['empty last_checkpoint', 'no last_checkpoint'])
 def test_unusable_last_checkpoint_file(case, tmp_path, fault_row):
@@ -129,6 +132,7 @@ def test_unusable_last_checkpoint_file(case, tmp_path, fault_row):
               'resumed from epoch_2.pth (iter 8) with a warning')
 
 
+@pytest.mark.slow
 def test_stale_last_checkpoint_is_a_complete_file(tmp_path, fault_row):
     """Killed after epoch_3.pth was renamed into place but before
     last_checkpoint was updated: it still names epoch_2.pth."""
@@ -143,6 +147,7 @@ def test_stale_last_checkpoint_is_a_complete_file(tmp_path, fault_row):
         'trained to epoch 4 (one interval redone)')
 
 
+@pytest.mark.slow
 def test_only_checkpoint_damaged(tmp_path, fault_row):
     toy_runner(tmp_path, max_epochs=1).train()
     _truncate(str(tmp_path / 'epoch_1.pth'))
@@ -167,6 +172,7 @@ EXPLICIT = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('path_name', list(EXPLICIT))
 def test_explicit_damaged_checkpoint_names_path_and_fault(
         path_name, tmp_path, fault_row):
@@ -197,6 +203,7 @@ def test_explicit_damaged_checkpoint_names_path_and_fault(
         cases=len(seen))
 
 
+@pytest.mark.slow
 def test_clean_checkpoint_passes_the_checks(tmp_path, fault_row):
     toy_runner(tmp_path, max_epochs=1).train()
     assert checkpoint_problem(str(tmp_path / 'epoch_1.pth')) is None
@@ -228,6 +235,7 @@ NOT_CHECKPOINTS = dict(
       ])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('loader', ['load_checkpoint_file', 'resume'])
 def test_non_checkpoints_are_named_as_such(loader, tmp_path, fault_row):
     toy_runner(tmp_path, max_epochs=2).train()

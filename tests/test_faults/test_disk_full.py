@@ -75,6 +75,7 @@ def _check_stopped_cleanly(err, ckpt_dir, work_dir):
     return msg
 
 
+@pytest.mark.slow
 def test_enospc_during_save_keeps_previous(tmp_path, monkeypatch, fault_row):
     runner = toy_runner(tmp_path, max_epochs=2, max_keep_ckpts=1)
     runner.register_custom_hooks([_fail_writes(monkeypatch)])
@@ -93,6 +94,7 @@ def test_enospc_during_save_keeps_previous(tmp_path, monkeypatch, fault_row):
         'and finished')
 
 
+@pytest.mark.slow
 def test_baseline_mmengine_hook_loses_the_only_checkpoint(
         tmp_path, monkeypatch, fault_row):
     """Why AtomicCheckpointHook prunes after saving."""
@@ -131,6 +133,7 @@ def small_tmpfs(tmp_path):
         subprocess.run(['umount', '-l', str(mount_point)], timeout=10)
 
 
+@pytest.mark.slow
 def test_real_full_tmpfs_keeps_previous(tmp_path, small_tmpfs, fault_row):
     work = tmp_path / 'work'
     ckpt_dir = osp.join(small_tmpfs, 'work')  # out_dir/<work_dir name>

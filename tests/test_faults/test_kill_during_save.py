@@ -16,6 +16,8 @@ import signal
 import subprocess
 import time
 
+import pytest
+
 from tiny_train_setup import (PYTHON, REPO, last_checkpoint, make_tiny_setup,
                               run_tool, tool_env)
 
@@ -91,6 +93,7 @@ def _kill_during_save(cfg, root, work, step, timeout=120):
     return osp.getsize(partial[0])
 
 
+@pytest.mark.slow
 def test_sigkill_during_checkpoint_write_then_resume(tmp_path, fault_row):
     root = str(tmp_path)
     cfg = make_tiny_setup(root, max_iters=12, ckpt_interval=4)

@@ -106,6 +106,7 @@ def test_payloads_are_live(tmp_path, fault_row):
         cases=len(PAYLOADS))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('path_name', list(PATHS))
 def test_loading_path_refuses_code(path_name, tmp_path, monkeypatch,
                                    fault_row):

@@ -172,6 +172,7 @@ class _SeenFiles(Hook):
             self.seen.add(osp.basename(str(path)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('num_workers', [0, 2])
 @pytest.mark.parametrize('source', list(SOURCES))
 def test_odd_inputs_train(source, num_workers, tmp_path, fault_row):

@@ -3,10 +3,13 @@
 import os.path as osp
 import sys
 
+import pytest
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(ROOT, 'tools/analysis'))
 
 
+@pytest.mark.slow
 def test_three_gathers_give_the_same_gradient(capsys):
     import benchmark_gather
     res = benchmark_gather.main(

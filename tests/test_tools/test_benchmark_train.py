@@ -20,6 +20,7 @@ def _run(*extra):
         text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_tiny_benchmark_prints_table_and_json():
     proc = _run('--batch-size', '3', '--warmup', '1', '--iters', '3',
                 '--mask-ratio', '0.75', '--profile', '1')

@@ -7,6 +7,7 @@ import sys
 
 import cv2
 import numpy as np
+import pytest
 
 TOOLS = osp.join(osp.dirname(__file__), '..', '..', 'tools')
 
@@ -27,6 +28,7 @@ def _video(path, n, size=(60, 40)):
     w.release()
 
 
+@pytest.mark.slow
 def test_extract_frames_resizes_steps_resumes_and_skips_bad(tmp_path):
     vids = tmp_path / 'videos'
     (vids / 'sub').mkdir(parents=True)
@@ -78,6 +80,7 @@ def test_benchmark_loader_tiny(capsys, tmp_path):
     assert sum(line.startswith('| clip.mkv | 1 |') for line in lines) == 2
 
 
+@pytest.mark.slow
 def test_decode_check_tiny(capsys):
     _run('analysis/decode_check.py', ['--size', '64x48', '--frames', 30,
                                       '--gop', 12, '--draws', 2, '--codecs',

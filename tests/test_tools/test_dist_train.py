@@ -80,6 +80,7 @@ def _fresh(root, name):
     return osp.join(root, name)
 
 
+@pytest.mark.slow
 def test_torchrun_two_processes_gloo(tiny):
     root, cfg = tiny
     work_dir = _fresh(root, 'two_procs')
@@ -95,6 +96,7 @@ def test_torchrun_two_processes_gloo(tiny):
     _check_one_model(root, work_dir, 2)
 
 
+@pytest.mark.slow
 def test_dist_train_two_nodes_on_one_machine(tiny_vicmae):
     root, cfg = tiny_vicmae
     work_dir = _fresh(root, 'two_nodes')

@@ -18,6 +18,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(ROOT, 'tools/analysis'))
 
 
+@pytest.mark.slow
 def test_gpu_check_smoke_on_cpu(tmp_path):
     out = tmp_path / 'check'
     env = dict(os.environ, GPU_CHECK_SMOKE='1', VICMAE_PYTHON=sys.executable,

@@ -22,6 +22,7 @@ def _load_tool():
     return mod
 
 
+@pytest.mark.slow
 def test_tiny_learning_check(tmp_path, capsys):
     tool = _load_tool()
     res = tool.main(['--tiny', '--work-dir', str(tmp_path), '--seeds', '0',

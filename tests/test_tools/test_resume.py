@@ -18,6 +18,7 @@ from tool_runs import (kill_then_resume, last_checkpoint, losses_by_iter,
 MAX_ITERS, INTERVAL, KILL_AT = 12, 4, 10
 
 
+@pytest.mark.slow
 def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path):
     root = str(tmp_path)
     cfg = make_tiny_setup(root, max_iters=MAX_ITERS, ckpt_interval=INTERVAL)

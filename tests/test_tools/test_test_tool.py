@@ -108,6 +108,7 @@ def _load(path):
         return pickle.load(f)
 
 
+@pytest.mark.slow
 def test_subprocess_out_show_dir_interval_work_dir(assets):
     tmp = assets['tmp']
     proc = run_tool([
@@ -129,6 +130,7 @@ def test_subprocess_out_show_dir_interval_work_dir(assets):
     assert (tmp / 'work' / osp.basename(IMG_CFG)).is_file()
 
 
+@pytest.mark.slow
 def test_out_item_metrics(assets, monkeypatch):
     out = assets['tmp'] / 'metrics.pkl'
     _main(monkeypatch, assets, IMG_CFG, f'--out {out} --out-item metrics')
@@ -136,6 +138,7 @@ def test_out_item_metrics(assets, monkeypatch):
     assert set(metrics) == {'accuracy/top1', 'accuracy/top2'}
 
 
+@pytest.mark.slow
 def test_show_wait_time_interval(assets, monkeypatch):
     from mmengine.visualization import Visualizer
     shown = []
@@ -148,6 +151,7 @@ def test_show_wait_time_interval(assets, monkeypatch):
     assert shown == [('s0.png', 0.5), ('s4.png', 0.5)]
 
 
+@pytest.mark.slow
 def test_tta_averages_the_image_and_its_flip(assets, monkeypatch):
     from mmpretrain.registry import DATASETS, MODELS
     out = assets['tmp'] / 'tta.pkl'
@@ -173,6 +177,7 @@ def test_tta_averages_the_image_and_its_flip(assets, monkeypatch):
     assert flips_matter
 
 
+@pytest.mark.slow
 def test_video_config_dump_and_show_dir(assets, monkeypatch):
     tmp = assets['tmp']
     _main(monkeypatch, assets, VID_CFG,
@@ -199,6 +204,7 @@ def test_errors_name_the_flag(assets, monkeypatch, cfg, flags, message):
         _main(monkeypatch, assets, cfg, flags)
 
 
+@pytest.mark.slow
 def test_launcher_pytorch_two_processes(assets):
     """tools/dist_test.sh: 2 processes (gloo on CPU) share the test set.
 

@@ -15,6 +15,7 @@ def tiny(tmp_path_factory):
     return root, make_tiny_setup(root, max_iters=4, ckpt_interval=2)
 
 
+@pytest.mark.slow
 def test_train_writes_checkpoint_log_and_scalars(tiny):
     root, cfg = tiny
     work_dir = osp.join(root, 'work')
@@ -44,6 +45,7 @@ def test_train_writes_checkpoint_log_and_scalars(tiny):
         osp.join(work_dir, stamp)))
 
 
+@pytest.mark.slow
 def test_train_amp_on_cpu_fails_clearly(tiny):
     root, cfg = tiny
     proc = run_tool([

@@ -38,6 +38,7 @@ def _mean(values):
     return sum(values) / len(values)
 
 
+@pytest.mark.slow
 def test_demo_config_trains_and_loss_goes_down(demo, tmp_path):
     work_dir = str(tmp_path / 'work')
     # 8 training videos, 4 per batch (x 4 pairs): 2 iterations per epoch
@@ -87,6 +88,7 @@ def _read_loss_records(folder):
     ]
 
 
+@pytest.mark.slow
 def test_torchrun_two_processes_contrast_over_global_batch(demo, tmp_path):
     from vicmae_mm.models.losses import InfoNCELoss
     root = str(tmp_path)
@@ -141,6 +143,7 @@ def test_torchrun_two_processes_contrast_over_global_batch(demo, tmp_path):
 MAX_ITERS, INTERVAL, KILL_AT, WARMUP = 12, 4, 10, 12
 
 
+@pytest.mark.slow
 def test_sigkill_then_resume_matches_uninterrupted_run(demo, tmp_path):
     root = str(tmp_path)
     cfg = make_vicmae_setup(

@@ -90,6 +90,7 @@ def _free_port():
         return str(s.getsockname()[1])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('launcher,env', [
     ('pytorch', dict(RANK='0', WORLD_SIZE='1', LOCAL_RANK='0')),
     ('slurm', dict(SLURM_PROCID='0', SLURM_NTASKS='1', SLURM_LOCALID='0',

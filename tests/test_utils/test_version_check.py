@@ -21,6 +21,7 @@ def test_out_of_range_version_is_named(monkeypatch):
     assert 'mmengine==0.9.1' in msg and '>=0.10.0,<1.0.0' in msg
 
 
+@pytest.mark.slow
 def test_import_time_check_fires():
     """``import vicmae_mm`` itself refuses an unsupported stack."""
     code = ('import mmpretrain; mmpretrain.__version__ = "2.0.0"; '

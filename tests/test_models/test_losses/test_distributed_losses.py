@@ -92,6 +92,7 @@ def _worker(rank, init_file, out_dir):
     dist.destroy_process_group()
 
 
+@pytest.mark.slow
 def test_two_process_gloo_equals_single_process(tmp_path):
     mp.spawn(_worker, args=(str(tmp_path / 'init'), str(tmp_path)),
              nprocs=W, join=True)
