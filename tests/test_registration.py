@@ -58,6 +58,8 @@ BUILD_ARGS = {
     'InfoNCELoss': ('mmpretrain', dict()),
     'SimSiamLoss': ('mmpretrain', dict()),
     'VICRegLoss': ('mmpretrain', dict()),
+    'FramePairDataPreprocessor': ('mmpretrain',
+                                  dict(mean=[0.] * 3, std=[1.] * 3)),
     'ViCMAE': ('mmpretrain',
                dict(
                    backbone=dict(type='VicMAEViT', **TINY_VIT),

@@ -117,16 +117,26 @@ def test_torchrun_two_processes_contrast_over_global_batch(demo, tmp_path):
     z0, z1 = rec[0]['z'], rec[1]['z']
     assert z0.shape == z1.shape == (8, 2, 64)
     assert not torch.allclose(z0, z1)  # each rank has its own samples
+    # the video ids came through the loader, collate and preprocessor:
+    # 4 pairs of each of the 2 videos of a rank share one
+    ids0, ids1 = rec[0]['video_id'], rec[1]['video_id']
+    for ids in (ids0, ids1):
+        assert ids.dtype == torch.int64 and ids.shape == (8, )
+        assert sorted(torch.unique(ids, return_counts=True)[1]) == [4, 4]
     loss_fn = InfoNCELoss(temperature=0.1)  # this process: world size 1
     # each rank's anchors saw all 2 x 8 x 2 = 32 embeddings of the global
     # batch: the mean of the rank losses is the loss of one process on the
     # concatenated batch, which differs from a loss over local negatives
-    global_loss = loss_fn(torch.cat([z0, z1]))
+    # and from one that makes a video's other pairs negatives
+    z, ids = torch.cat([z0, z1]), torch.cat([ids0, ids1])
+    global_loss = loss_fn(z, video_id=ids)
     mean_rank_loss = (rec[0]['loss'] + rec[1]['loss']) / 2
     assert float(mean_rank_loss) == pytest.approx(float(global_loss),
                                                   abs=1e-5)
-    for r, z in enumerate((z0, z1)):
-        assert abs(float(loss_fn(z)) - float(rec[r]['loss'])) > 1e-3
+    assert abs(float(loss_fn(z)) - float(global_loss)) > 1e-3
+    for r, (z, ids) in enumerate(((z0, ids0), (z1, ids1))):
+        local = loss_fn(z, video_id=ids)
+        assert abs(float(local) - float(rec[r]['loss'])) > 1e-3
 
     # one model on both ranks, checkpoints from rank 0 only
     digests = {

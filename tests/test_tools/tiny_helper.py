@@ -49,17 +49,19 @@ class TinyDigestHook(Hook):
 class RecordingInfoNCELoss(InfoNCELoss):
     """InfoNCELoss that saves its first input and output per rank.
 
-    Writes {'z': (B, T, D) projections, 'loss': scalar} to
+    Writes {'z': (B, T, D) projections, 'video_id': (B, ) or None,
+    'loss': scalar} to
     $TINY_LOSS_RECORD_DIR/rank<r>.pt at the first call.
     """
 
-    def forward(self, z, p=None):
-        loss = super().forward(z, p)
+    def forward(self, z, p=None, video_id=None):
+        loss = super().forward(z, p, video_id)
         out = os.environ.get('TINY_LOSS_RECORD_DIR')
         path = out and os.path.join(out, f'rank{get_rank()}.pt')
         if path and not os.path.exists(path):
             torch.save(
-                dict(z=z.detach().clone(), loss=loss.detach().clone()), path)
+                dict(z=z.detach().clone(), video_id=video_id,
+                     loss=loss.detach().clone()), path)
         return loss
 
 

@@ -1,17 +1,16 @@
 # Copyright (c) vicmae_mm contributors. All rights reserved.
 """Speed and memory of the ViC-MAE training step vs. mmpretrain's MAE.
 
-Builds ViC-MAE on B random frame pairs and mmpretrain's own ``MAE`` with the
-same encoder, decoder, mask ratio, loss and optimizer (the schedule's, from
-``--optim-config``) on the 2B images of the pairs, then runs their full
-``model.train_step`` (data preprocessor, forward, backward, optimizer)
-*alternately* in one process: warm-up steps, then ``--iters`` timed steps of
-each, the order swapped every round. The headline is the ratio of the median
-ViC-MAE step to the median MAE step; target <= 1.05. During the steps the
-contrastive weight changes as under ``ContrastWeightHook``'s warm-up.
-
-Also printed: the step split (data, forward, backward, optimizer; eager
-only), CPU time, peak memory, first step, recompilations.
+Builds ViC-MAE on B random frame pairs (video ids of ``--num-pairs`` pairs
+per video) and mmpretrain's own ``MAE`` with the same encoder, decoder, mask
+ratio, loss and optimizer (the schedule's, ``--optim-config``) on the 2B
+images of the pairs, then runs their full ``model.train_step`` (data
+preprocessor, forward, backward, optimizer) *alternately* in one process:
+warm-up steps, then ``--iters`` timed steps of each, the order swapped every
+round. Headline: median ViC-MAE step / median MAE step; target <= 1.05. The
+contrastive weight changes as under ``ContrastWeightHook``'s warm-up. Also
+printed: the step split (data, forward, backward, optimizer; eager only),
+CPU time, peak memory, first step, recompilations.
 
 Example::
 
@@ -63,6 +62,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         ' (optimizer step included; AdamW not fused, see the schedule)')
     parser.add_argument('--compile-backend', default='inductor')
     parser.add_argument('--batch-size', type=int, default=8, help='pairs')
+    parser.add_argument('--num-pairs', type=int, default=4,
+                        help='K, pairs per video (the video ids)')
     parser.add_argument('--mask-ratio', type=float, default=None,
                         help='override the mask ratio of both models')
     parser.add_argument('--warmup', type=int, default=1)
@@ -166,8 +167,10 @@ def build(model_cfg: dict, args: argparse.Namespace) -> dict:
                 params_m=sum(p.numel() for p in model.parameters()) / 1e6)
 
 
-def make_data(model_cfg: dict, batch: int, device: str, pairs: bool):
-    """Random uint8 frames as a loader yields them (pinned for CUDA)."""
+def make_data(model_cfg: dict, batch: int, device: str, pairs: bool,
+              num_pairs: int = 1):
+    """Random uint8 frames as a loader yields them (pinned for CUDA), and
+    for pairs the video ids of ``num_pairs`` pairs per video."""
     from mmpretrain.structures import DataSample
     size = model_cfg['backbone'].get('img_size', 224)
     g = torch.Generator().manual_seed(0)
@@ -176,7 +179,8 @@ def make_data(model_cfg: dict, batch: int, device: str, pairs: bool):
     frames = [f.pin_memory() if device == 'cuda' else f for f in frames]
     if pairs:
         return dict(inputs=frames,
-                    data_samples=[DataSample() for _ in range(batch)])
+                    data_samples=[DataSample() for _ in range(batch)],
+                    video_id=torch.arange(batch) // num_pairs)
     return dict(inputs=torch.cat(frames),
                 data_samples=[DataSample() for _ in range(2 * batch)])
 
@@ -224,14 +228,16 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     b = args.batch_size
     res = dict(config=osp.relpath(args.config, REPO), device=args.device,
                amp=args.amp, compile=args.compile and args.compile_backend,
-               batch_size=b, warmup=args.warmup, iters=args.iters,
+               batch_size=b, num_pairs=args.num_pairs, warmup=args.warmup,
+               iters=args.iters,
                img_size=cfg['backbone'].get('img_size', 224),
                mask_ratio=cfg['backbone'].get('mask_ratio', 0.5),
                optimizer=optim_cfg(args)['optimizer'],
                machine=(torch.cuda.get_device_name() if args.device == 'cuda'
                         else f'cpu x{torch.get_num_threads()} threads'))
     runs = dict(vicmae=build(cfg, args))
-    runs['vicmae']['data'] = make_data(cfg, b, args.device, True)
+    runs['vicmae']['data'] = make_data(cfg, b, args.device, True,
+                                       args.num_pairs)
     if not args.skip_mae:
         mae = mae_cfg(cfg)
         mae['backbone']['mask_ratio'] = res['mask_ratio']

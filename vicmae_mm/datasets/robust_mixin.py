@@ -10,6 +10,7 @@ from mmengine.logging import print_log
 
 from .decode_errors import DECODER_MODULES, is_decode_error
 from .sample_events import SampleEvent, collect_sample_events
+from .video_ids import check_pipeline_video_ids
 
 #: Reasons that make a sample unusable (another one is drawn).
 BAD_REASONS = ('missing', 'empty', 'corrupt')
@@ -124,6 +125,8 @@ class RobustDatasetMixin:
                 f'auto_create_demo must be False, True, "shapes" or "digits", '
                 f'got {auto_create_demo!r}')
         super().__init__(*args, **kwargs)
+        check_pipeline_video_ids(
+            type(self).__name__, getattr(self.pipeline, 'transforms', []))
 
     def sample_path(self, data_info: dict) -> str:
         """Return the file or folder a sample is read from."""

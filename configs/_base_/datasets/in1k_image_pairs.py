@@ -8,7 +8,7 @@ data_root = 'data/imagenet/'
 crop_size = 224
 
 data_preprocessor = dict(
-    type='SelfSupDataPreprocessor',
+    type='FramePairDataPreprocessor',
     mean=[123.675, 116.28, 103.53],
     std=[58.395, 57.12, 57.375],
     to_rgb=False)

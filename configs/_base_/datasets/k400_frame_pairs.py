@@ -17,7 +17,7 @@ crop_size = 224
 num_pairs = 1
 
 data_preprocessor = dict(
-    type='SelfSupDataPreprocessor',
+    type='FramePairDataPreprocessor',
     mean=[123.675, 116.28, 103.53],
     std=[58.395, 57.12, 57.375],
     to_rgb=False)

@@ -1,7 +1,7 @@
 # Copyright (c) vicmae_mm contributors. All rights reserved.
 """``torch.compile`` of the demo model's training step: no recompilation
-while ``ContrastWeightHook`` changes the contrastive weight, and the same
-losses as the eager step.
+while ``ContrastWeightHook`` changes the contrastive weight or the batch's
+video ids change, and the same losses as the eager step.
 
 The weight is a 0-dim tensor buffer that the hook fills in place; a Python
 float read inside the step made Dynamo guard on its value
@@ -59,14 +59,18 @@ def _demo_model_and_optim():
     return model, cfg.optim_wrapper
 
 
-def _data(seed: int, B: int = 4) -> dict:
+def _data(seed: int, B: int = 4, with_ids: bool = False) -> dict:
     g = torch.Generator().manual_seed(seed)
     frames = [torch.randint(0, 256, (B, 3, 32, 32), generator=g,
                             dtype=torch.uint8) for _ in range(2)]
-    return dict(inputs=frames, data_samples=[DataSample() for _ in range(B)])
+    data = dict(inputs=frames,
+                data_samples=[DataSample() for _ in range(B)])
+    if with_ids:  # 2 pairs per video, new ids every batch
+        data['video_id'] = torch.arange(B) // 2 + 1000 * seed
+    return data
 
 
-def _run(model, optim_cfg, step_fn, hook):
+def _run(model, optim_cfg, step_fn, hook, with_ids=False):
     optim = build_optim_wrapper(model, copy.deepcopy(optim_cfg))
     step = step_fn(model.train_step)
     hub = SimpleNamespace(update_info=lambda *a: None)
@@ -76,15 +80,17 @@ def _run(model, optim_cfg, step_fn, hook):
         hook.before_train_iter(
             SimpleNamespace(iter=it, model=model, message_hub=hub), it)
         torch.manual_seed(100 + it)  # same masks in both runs
-        out = step(_data(it), optim)
+        out = step(_data(it, with_ids=with_ids), optim)
         losses.append(out['loss'].detach())
         weights.append(float(out['contrast_weight']))
         graphs.append(counters['stats']['unique_graphs'])
     return losses, weights, graphs
 
 
+@pytest.mark.parametrize('with_ids', [False, True],
+                         ids=['no-video-ids', 'video-ids'])
 @pytest.mark.parametrize('backend', ['eager'])
-def test_compiled_train_step_does_not_recompile(backend):
+def test_compiled_train_step_does_not_recompile(backend, with_ids):
     import torch._dynamo
     from torch._dynamo.utils import guard_failures
     hook = ContrastWeightHook(final=0.03, warmup='linear',
@@ -93,7 +99,8 @@ def test_compiled_train_step_does_not_recompile(backend):
     ref_model = copy.deepcopy(model)
     torch._dynamo.reset()
     losses, weights, graphs = _run(
-        model, optim_cfg, lambda f: torch.compile(f, backend=backend), hook)
+        model, optim_cfg, lambda f: torch.compile(f, backend=backend), hook,
+        with_ids)
     reasons = [r for rs in guard_failures.values() for r in rs]
     # the weight changed at every iteration of the warm-up ...
     expected = [0.03 * min(1., it / WARMUP) for it in range(ITERS)]
@@ -103,7 +110,7 @@ def test_compiled_train_step_does_not_recompile(backend):
     assert len(set(graphs)) == 1, graphs
     # the compiled step computes what the eager step computes
     ref_losses, ref_weights, _ = _run(ref_model, optim_cfg, lambda f: f,
-                                      hook)
+                                      hook, with_ids)
     assert ref_weights == weights
     torch.testing.assert_close(torch.stack(losses), torch.stack(ref_losses),
                                rtol=1e-5, atol=1e-6)

@@ -20,6 +20,7 @@ import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
+from rank_checks import assert_ranks_match_one_process, exit_worker
 
 W, B, T, DIN, D = 2, 3, 3, 6, 5
 CASES = [dict(type='InfoNCELoss', temperature=0.1),
@@ -90,6 +91,7 @@ def _worker(rank, init_file, out_dir):
         results.append(str(err))
     torch.save(results, os.path.join(out_dir, f'rank{rank}.pt'))
     dist.destroy_process_group()
+    exit_worker()
 
 
 @pytest.mark.slow
@@ -104,12 +106,8 @@ def test_two_process_gloo_equals_single_process(tmp_path):
     for i, cfg in enumerate(CASES + CASES[:1]):  # the last: the fallback
         x, proj = _problem(i % len(CASES))
         loss, gx, gw = _run(cfg, x, proj)
-        for r in range(W):
-            got = ranks[r][i]
-            torch.testing.assert_close(got['loss'], loss)
-            torch.testing.assert_close(got['gw'], gw)
-            torch.testing.assert_close(got['gx'] / W,
-                                       gx[r * B:(r + 1) * B])
+        assert_ranks_match_one_process([ranks[r][i] for r in range(W)],
+                                       loss, gx, gw, B)
     # GatherLayer: same loss, but the input gradient lacks the other rank's
     # anchor terms, which is no common rescaling of the true gradient
     x, proj = _problem(0)

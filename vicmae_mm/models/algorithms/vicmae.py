@@ -91,8 +91,31 @@ class ViCMAE(BaseSelfSupervisor):
                              f'tensor, got {_describe(inputs)}')
         return self.neck(self.backbone(inputs, mask=None))
 
-    def loss(self, inputs: Union[torch.Tensor, List[torch.Tensor]],
+    def forward(self,
+                inputs: Union[torch.Tensor, List[torch.Tensor]],
+                data_samples: Optional[List[DataSample]] = None,
+                mode: str = 'tensor',
+                video_id: Optional[torch.Tensor] = None):
+        """``BaseSelfSupervisor.forward`` that takes ``video_id`` too.
+
+        ``FramePairDataPreprocessor`` returns ``video_id`` beside ``inputs``
+        and ``data_samples``, and ``train_step`` calls
+        ``model(**data, mode='loss')``.
+
+        Args:
+            inputs (List[torch.Tensor] | torch.Tensor): See :meth:`loss`.
+            data_samples (List[DataSample], optional): Unused.
+            mode (str): ``'tensor'`` or ``'loss'``. Defaults to 'tensor'.
+            video_id (torch.Tensor, optional): (B, ), see :meth:`loss`.
+        """
+        if mode == 'loss':
+            return self.loss(inputs, data_samples, video_id=video_id)
+        return super().forward(inputs, data_samples, mode)
+
+    def loss(self,
+             inputs: Union[torch.Tensor, List[torch.Tensor]],
              data_samples: Optional[List[DataSample]] = None,
+             video_id: Optional[torch.Tensor] = None,
              **kwargs) -> Dict[str, torch.Tensor]:
         """Compute the weighted losses and the log values.
 
@@ -100,6 +123,10 @@ class ViCMAE(BaseSelfSupervisor):
             inputs (List[torch.Tensor] | torch.Tensor): T frames, each
                 (B, C, H, W), or (B, T, C, H, W).
             data_samples (List[DataSample], optional): Unused.
+            video_id (torch.Tensor, optional): (B, ) int64: rows with one
+                id are pairs of one video, not each other's negatives
+                (``InfoNCELoss(same_video=...)``). None: every row is its
+                own video.
 
         Returns:
             Dict[str, torch.Tensor]: ``loss_recon``, ``loss_contrast``
@@ -120,7 +147,7 @@ class ViCMAE(BaseSelfSupervisor):
         # visible tokens pooled, (T*B, C) -> (T, B, C) for the projector
         # (BatchNorm statistics per frame)
         pooled = self.neck((latent, ))[0].unflatten(0, (T, B))
-        raw_contrast = self.contrast_head.loss(pooled)
+        raw_contrast = self.contrast_head.loss(pooled, video_id=video_id)
         # a tensor, never a Python float: no recompilation when it changes
         w_c = self.contrast_weight
         return dict(

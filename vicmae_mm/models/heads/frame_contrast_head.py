@@ -1,8 +1,11 @@
 # Copyright (c) vicmae_mm contributors. All rights reserved.
 """Projector (+ optional predictor) and a contrastive loss over frames."""
+import inspect
+import logging
 from typing import Optional, Sequence, Union
 
 import torch
+from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from mmpretrain.models.necks import NonLinearNeck
 from mmpretrain.registry import MODELS
@@ -75,7 +78,10 @@ class FrameContrastHead(BaseModule):
             (D-4096-BN-ReLU-4096-BN-ReLU-128).
         loss (dict): Config of the loss module, called as
             ``loss(z, p)`` with z, p of shape (B, T, D). Options:
-            ``InfoNCELoss`` (default), ``SimSiamLoss``, ``VICRegLoss``.
+            ``InfoNCELoss`` (default), ``SimSiamLoss``, ``VICRegLoss``;
+            called with ``video_id=`` when the batch has video ids (a loss
+            whose ``forward`` takes no ``video_id`` is called without, with
+            a warning when the head is built).
             Defaults to ``dict(type='InfoNCELoss')``.
         predictor (dict, optional): Config of a predictor applied after the
             projector (needed by ``SimSiamLoss``). Defaults to None.
@@ -108,6 +114,15 @@ class FrameContrastHead(BaseModule):
         if needs and self.predictor is None:
             raise ValueError(f'FrameContrastHead: {type(self.loss_module)} '
                              'needs a `predictor` config')
+        params = inspect.signature(self.loss_module.forward).parameters
+        self.loss_takes_ids = 'video_id' in params or any(
+            p.kind is p.VAR_KEYWORD for p in params.values())
+        if not self.loss_takes_ids:
+            print_log(
+                f'FrameContrastHead: {type(self.loss_module).__name__}.'
+                'forward takes no `video_id`, so pairs of one video in a '
+                'batch (num_pairs > 1, shards) reach it as separate videos',
+                logger='current', level=logging.WARNING)
 
     def forward(
             self, feats: Union[torch.Tensor,
@@ -130,14 +145,18 @@ class FrameContrastHead(BaseModule):
         z = project_frames(self.projector, x, T)
         return z.view(T, B, -1).transpose(0, 1)  # (B, T, D)
 
-    def loss(self, feats: Union[torch.Tensor,
-                                Sequence[torch.Tensor]]) -> torch.Tensor:
-        """Contrastive loss of T pooled frame features of B videos.
+    def loss(self,
+             feats: Union[torch.Tensor, Sequence[torch.Tensor]],
+             video_id: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Contrastive loss of T pooled frame features of B pairs.
 
         Args:
             feats (torch.Tensor | Sequence[torch.Tensor]): T tensors of
                 shape (B, C), or one (T, B, C) tensor; row b of every frame
-                comes from video b.
+                comes from pair b.
+            video_id (torch.Tensor, optional): (B, ) int64, equal for pairs
+                of one video (``PackFramePairs``); passed to the loss
+                module. None: every pair is its own video.
 
         Returns:
             torch.Tensor: The (unweighted) scalar loss.
@@ -149,4 +168,6 @@ class FrameContrastHead(BaseModule):
             zt = z.transpose(0, 1).reshape(T * B, -1)  # frame-major rows
             p = project_frames(self.predictor, zt, T)
             p = p.view(T, B, -1).transpose(0, 1)  # (B, T, D)
-        return self.loss_module(z, p)
+        if video_id is None or not self.loss_takes_ids:
+            return self.loss_module(z, p)
+        return self.loss_module(z, p, video_id=video_id)

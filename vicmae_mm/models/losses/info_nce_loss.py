@@ -33,8 +33,26 @@ class InfoNCELoss(BaseModule):
     single process computes on the concatenated batch, and the mean of the
     per-process losses equals that loss.
 
+    Several pairs of one video (``num_pairs=K > 1``, shard samples of one
+    video in one batch): rows whose ``video_id`` is equal come from one
+    video, and ``same_video`` decides what their frames are to each other's
+    anchors:
+
+    - ``'exclude'`` (default): neither positive nor negative; they leave the
+      denominator like the anchor itself. Each anchor then sees its own
+      pair's frames as positives and only other videos as negatives, which
+      is what the paper's one pair per video gives, with the K pairs as K
+      independent draws.
+    - ``'positive'``: positives, SupCon style: the loss of an anchor is the
+      mean of ``-log softmax`` over the K * T - 1 frames of its video.
+
+    Without ``video_id`` every row is its own video, and the computation is
+    the one above, unchanged.
+
     Args:
         temperature (float): Softmax temperature. Defaults to 0.1.
+        same_video (str): ``'exclude'`` or ``'positive'``, see above.
+            Defaults to ``'exclude'``.
 
     Example:
         >>> import torch
@@ -43,21 +61,33 @@ class InfoNCELoss(BaseModule):
         torch.Size([])
     """
 
-    def __init__(self, temperature: float = 0.1) -> None:
+    SAME_VIDEO = ('exclude', 'positive')
+
+    def __init__(self,
+                 temperature: float = 0.1,
+                 same_video: str = 'exclude') -> None:
         super().__init__()
         if temperature <= 0:
             raise ValueError(
                 f'InfoNCELoss: temperature must be > 0, got {temperature}')
+        if same_video not in self.SAME_VIDEO:
+            raise ValueError(f'InfoNCELoss: same_video must be one of '
+                             f'{self.SAME_VIDEO}, got {same_video!r}')
         self.temperature = temperature
+        self.same_video = same_video
 
     def forward(self,
                 z: torch.Tensor,
-                p: Optional[torch.Tensor] = None) -> torch.Tensor:
+                p: Optional[torch.Tensor] = None,
+                video_id: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Compute the loss.
 
         Args:
             z (torch.Tensor): Projections, (B, T, D), T >= 2.
             p (torch.Tensor, optional): Unused (predictor outputs).
+            video_id (torch.Tensor, optional): Video id of each row, (B, )
+                int64; equal ids are pairs of one video. None: every row
+                is its own video.
 
         Returns:
             torch.Tensor: Scalar loss, mean over the local B * T anchors.
@@ -78,6 +108,23 @@ class InfoNCELoss(BaseModule):
                     torch.arange(T, device=z.device)).reshape(-1)  # (B*T,)
         is_self = cols[None] == self_idx[:, None]
         is_pos = (cols[None] // T == self_idx[:, None] // T) & ~is_self
-        log_prob = logits.masked_fill(is_self, float('-inf')).log_softmax(1)
-        pos_log_prob = log_prob.masked_fill(~is_pos, 0.).sum(1) / (T - 1)
+        if video_id is None:
+            log_prob = logits.masked_fill(is_self,
+                                          float('-inf')).log_softmax(1)
+            pos_log_prob = log_prob.masked_fill(~is_pos, 0.).sum(1) / (T - 1)
+            return -pos_log_prob.mean()
+        if video_id.shape != (B, ):
+            raise ValueError(f'InfoNCELoss: video_id must be ({B}, ), one '
+                             f'id per row of z, got {tuple(video_id.shape)}')
+        ids_all = gather_with_grad(video_id.to(z.device))  # (N, )
+        same = (video_id.repeat_interleave(T)[:, None] ==
+                ids_all.repeat_interleave(T)[None])  # (B*T, N*T)
+        if self.same_video == 'positive':
+            is_pos = same & ~is_self
+            hidden = is_self
+        else:  # the other pairs of the video leave the denominator
+            hidden = same & ~is_pos
+        log_prob = logits.masked_fill(hidden, float('-inf')).log_softmax(1)
+        num_pos = is_pos.sum(1)
+        pos_log_prob = log_prob.masked_fill(~is_pos, 0.).sum(1) / num_pos
         return -pos_log_prob.mean()

@@ -19,6 +19,9 @@ class SimSiamLoss(BaseModule):
     ``0.5 * D(p1, z2) + 0.5 * D(p2, z1)``. No negatives, so no gather is
     needed (a local batch mean gives the exact gradient under DDP).
     The predictor lives in :class:`FrameContrastHead` (``predictor=``).
+    ``video_id`` changes nothing: each row is compared with its own frames
+    only, so pairs of one video in a batch (``num_pairs > 1``) are never
+    pushed apart here.
 
     Example:
         >>> import torch
@@ -31,12 +34,15 @@ class SimSiamLoss(BaseModule):
 
     def forward(self,
                 z: torch.Tensor,
-                p: Optional[torch.Tensor] = None) -> torch.Tensor:
+                p: Optional[torch.Tensor] = None,
+                video_id: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Compute the loss.
 
         Args:
             z (torch.Tensor): Projections, (B, T, D), T >= 2.
             p (torch.Tensor): Predictions, (B, T, D).
+            video_id (torch.Tensor, optional): (B, ) video ids; unused (no
+                negatives).
 
         Returns:
             torch.Tensor: Scalar loss in [-1, 1].

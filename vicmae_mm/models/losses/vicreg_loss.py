@@ -24,6 +24,9 @@ class VICRegLoss(BaseModule):
 
     The statistics use :func:`gather_with_grad`, so with DDP the averaged
     gradient equals the single-process gradient on the concatenated batch.
+    ``video_id`` changes nothing: no term compares one row with another
+    (variance and covariance are statistics of each frame's batch), so pairs
+    of one video in a batch (``num_pairs > 1``) are not pushed apart.
 
     Args:
         inv_weight (float): Invariance weight. Defaults to 25.
@@ -51,13 +54,15 @@ class VICRegLoss(BaseModule):
 
     def forward(self,
                 z: torch.Tensor,
-                p: Optional[torch.Tensor] = None) -> torch.Tensor:
+                p: Optional[torch.Tensor] = None,
+                video_id: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Weighted invariance, variance and covariance terms of ``z``.
 
         Args:
             z (torch.Tensor): Projections, (B, T, D), T >= 2; the variance
                 and covariance use the global batch (N, T, D).
             p (torch.Tensor, optional): Unused (VICReg has no predictor).
+            video_id (torch.Tensor, optional): (B, ) video ids; unused.
 
         Returns:
             torch.Tensor: Scalar ``inv_weight * mse(z_t, z_s) + var_weight *
