@@ -21,12 +21,9 @@ GUARDED = (
     ('mmengine.runner', 'Runner.__init__', 'an mmengine Runner'),
     ('mmengine.runner', 'FlexibleRunner.__init__', 'an mmengine Runner'),
     ('subprocess', 'Popen.__init__', 'a subprocess'),
-    ('torch.multiprocessing', 'start_processes',
-     'torch.multiprocessing processes'),
     ('torch.multiprocessing', 'spawn', 'torch.multiprocessing processes'),
-    ('torch.multiprocessing.spawn', 'start_processes',
-     'torch.multiprocessing processes'),
-    # every multiprocessing Process: ProcessPoolExecutor, DataLoader workers
+    # every other multiprocessing Process (torch's start_processes,
+    # ProcessPoolExecutor, DataLoader workers)
     ('multiprocessing.process', 'BaseProcess.start',
      'a multiprocessing process'),
 )

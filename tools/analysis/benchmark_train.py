@@ -1,16 +1,15 @@
 # Copyright (c) vicmae_mm contributors. All rights reserved.
 """Speed and memory of the ViC-MAE training step vs. mmpretrain's MAE.
 
-Builds ViC-MAE on B random frame pairs (video ids of ``--num-pairs`` pairs
-per video) and mmpretrain's own ``MAE`` with the same encoder, decoder, mask
-ratio, loss and optimizer (the schedule's, ``--optim-config``) on the 2B
-images of the pairs, then runs their full ``model.train_step`` (data
-preprocessor, forward, backward, optimizer) *alternately* in one process:
-warm-up steps, then ``--iters`` timed steps of each, the order swapped every
-round. Headline: median ViC-MAE step / median MAE step; target <= 1.05. The
-contrastive weight changes as under ``ContrastWeightHook``'s warm-up. Also
-printed: the step split (data, forward, backward, optimizer; eager only),
-CPU time, peak memory, first step, recompilations.
+Builds ViC-MAE on B random frame pairs (``--num-pairs`` per video id) and
+mmpretrain's own ``MAE`` with the same encoder, decoder, mask ratio, loss and
+optimizer (``--optim-config``'s) on the 2B images, then runs their full
+``model.train_step`` (preprocessor, forward, backward, optimizer) alternately
+in one process: warm-up steps, then ``--iters`` timed steps of each, the
+order swapped every round. Headline: median ViC-MAE step / median MAE step
+(target <= 1.05), the contrastive weight changing as under
+``ContrastWeightHook``'s warm-up. Also printed: the step split (eager only),
+CPU time, peak memory, first step, recompilations; last, a JSON line.
 
 Example::
 
@@ -19,8 +18,6 @@ Example::
         configs/_base_/models/vicmae_vit-base-p16.py --device cuda --amp \\
         --compile --batch-size 128
     python tools/analysis/benchmark_train.py --tiny --profile 1  # smoke run
-
-The last line printed is a JSON object with every number.
 """
 import argparse
 import copy
@@ -62,8 +59,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         ' (optimizer step included; AdamW not fused, see the schedule)')
     parser.add_argument('--compile-backend', default='inductor')
     parser.add_argument('--batch-size', type=int, default=8, help='pairs')
-    parser.add_argument('--num-pairs', type=int, default=4,
-                        help='K, pairs per video (the video ids)')
+    parser.add_argument('--num-pairs', type=int, default=4, help='per video')
     parser.add_argument('--mask-ratio', type=float, default=None,
                         help='override the mask ratio of both models')
     parser.add_argument('--warmup', type=int, default=1)
@@ -137,7 +133,8 @@ def mae_cfg(vicmae: dict) -> dict:
                   patch_size=rh.get('patch_size', 16),
                   loss=copy.deepcopy(rh.get('loss', dict(
                       type='PixelReconstructionLoss', criterion='L2')))),
-        data_preprocessor=copy.deepcopy(vicmae.get('data_preprocessor')),
+        data_preprocessor=dict(vicmae.get('data_preprocessor') or {},
+                               type='SelfSupDataPreprocessor'),  # its own
         init_cfg=copy.deepcopy(vicmae.get('init_cfg')))
 
 
@@ -167,17 +164,16 @@ def build(model_cfg: dict, args: argparse.Namespace) -> dict:
                 params_m=sum(p.numel() for p in model.parameters()) / 1e6)
 
 
-def make_data(model_cfg: dict, batch: int, device: str, pairs: bool,
-              num_pairs: int = 1):
-    """Random uint8 frames as a loader yields them (pinned for CUDA), and
-    for pairs the video ids of ``num_pairs`` pairs per video."""
+def make_data(model_cfg: dict, batch: int, device: str, num_pairs: int):
+    """Random uint8 frames as a loader yields them (pinned for CUDA): B
+    pairs with the video ids of ``num_pairs`` per video, or (0) 2B images."""
     from mmpretrain.structures import DataSample
     size = model_cfg['backbone'].get('img_size', 224)
     g = torch.Generator().manual_seed(0)
     frames = [torch.randint(0, 256, (batch, 3, size, size), generator=g,
                             dtype=torch.uint8) for _ in range(2)]
     frames = [f.pin_memory() if device == 'cuda' else f for f in frames]
-    if pairs:
+    if num_pairs:
         return dict(inputs=frames,
                     data_samples=[DataSample() for _ in range(batch)],
                     video_id=torch.arange(batch) // num_pairs)
@@ -229,20 +225,18 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     res = dict(config=osp.relpath(args.config, REPO), device=args.device,
                amp=args.amp, compile=args.compile and args.compile_backend,
                batch_size=b, num_pairs=args.num_pairs, warmup=args.warmup,
-               iters=args.iters,
-               img_size=cfg['backbone'].get('img_size', 224),
+               iters=args.iters, img_size=cfg['backbone'].get('img_size', 224),
                mask_ratio=cfg['backbone'].get('mask_ratio', 0.5),
                optimizer=optim_cfg(args)['optimizer'],
                machine=(torch.cuda.get_device_name() if args.device == 'cuda'
                         else f'cpu x{torch.get_num_threads()} threads'))
     runs = dict(vicmae=build(cfg, args))
-    runs['vicmae']['data'] = make_data(cfg, b, args.device, True,
-                                       args.num_pairs)
+    runs['vicmae']['data'] = make_data(cfg, b, args.device, args.num_pairs)
     if not args.skip_mae:
         mae = mae_cfg(cfg)
         mae['backbone']['mask_ratio'] = res['mask_ratio']
         runs['mae'] = build(mae, args)
-        runs['mae']['data'] = make_data(cfg, b, args.device, False)
+        runs['mae']['data'] = make_data(cfg, b, args.device, 0)
     t0 = time.perf_counter()
     try:
         run_alternating(runs, args)

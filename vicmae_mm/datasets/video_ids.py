@@ -11,7 +11,7 @@ one video have different indices, and video i and image i of a
 ``ConcatDataset`` share one).
 """
 import hashlib
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence, Tuple
 
 #: results keys naming a sample's source, first found wins: the video file
 #: (``filename``; the shard loader sets it to the shard's ``source``), the
@@ -49,22 +49,24 @@ def source_of(results: dict,
     return None
 
 
-def pairs_per_sample(transforms: Sequence) -> int:
-    """K, the pairs one dataset index yields, read off a pipeline.
+def pairs_per_sample(transforms: Sequence) -> Tuple[int, Any]:
+    """K, the pairs one dataset index yields, and the transform that sets it.
 
     ``SampleFramePair(num_pairs=K)`` (and any transform with ``num_pairs``)
     draws K; ``ImageToFrames(num_frames=n)`` makes ``n // T`` pairs of one
     image, T being the packing transform's ``num_frames`` (2 by default).
     """
-    last = transforms[-1] if len(transforms) else None
-    frames_per_pair = getattr(last, 'num_frames', 2) or 2
-    k = 1
+    from .transforms import ImageToFrames  # they import this module
+    frames_per_pair = getattr(transforms[-1] if transforms else None,
+                              'num_frames', 2)
+    k, source = 1, None
     for t in transforms:
-        if hasattr(t, 'num_pairs'):
-            k = max(k, int(t.num_pairs))
-        elif type(t).__name__ == 'ImageToFrames':
-            k = max(k, int(t.num_frames) // frames_per_pair)
-    return k
+        n = getattr(t, 'num_pairs', None)
+        if isinstance(t, ImageToFrames):
+            n = t.num_frames // frames_per_pair
+        if isinstance(n, int) and n > k:
+            k, source = n, t
+    return k, source
 
 
 def check_pipeline_video_ids(owner: str, transforms: Sequence) -> None:
@@ -79,14 +81,11 @@ def check_pipeline_video_ids(owner: str, transforms: Sequence) -> None:
             with ``video_id_keys``: the K pairs of one video would be each
             other's negatives in the contrastive loss.
     """
-    k = pairs_per_sample(transforms)
-    if k == 1:
+    from .transforms import PackFramePairs
+    k, source = pairs_per_sample(transforms)
+    last = transforms[-1] if len(transforms) else None
+    if k == 1 or (isinstance(last, PackFramePairs) and last.video_id_keys):
         return
-    last = transforms[-1]
-    if type(last).__name__ == 'PackFramePairs' and last.video_id_keys:
-        return
-    source = next((t for t in transforms if hasattr(t, 'num_pairs')
-                   or type(t).__name__ == 'ImageToFrames'), None)
     raise ValueError(
         f'{owner}: the pipeline yields {k} pairs per sample '
         f'({type(source).__name__}) but its last transform, '

@@ -14,13 +14,11 @@ all-reduce fallback, forced here); with mmpretrain's ``GatherLayer`` in its
 place the InfoNCE gradient is *not* a rescaled single-process gradient. The
 gather also compiles with ``fullgraph=True`` and gives the eager gradient.
 """
-import os
 
 import pytest
 import torch
 import torch.distributed as dist
-import torch.multiprocessing as mp
-from rank_checks import assert_ranks_match_one_process, exit_worker
+from rank_checks import assert_ranks_match_one_process, run_ranks
 
 W, B, T, DIN, D = 2, 3, 3, 6, 5
 CASES = [dict(type='InfoNCELoss', temperature=0.1),
@@ -57,9 +55,7 @@ def _no_reduce_scatter(out, inp):
     raise RuntimeError('ProcessGroupGloo does not support reduce_scatter')
 
 
-def _worker(rank, init_file, out_dir):
-    dist.init_process_group('gloo', init_method=f'file://{init_file}',
-                            rank=rank, world_size=W)
+def _worker(rank):
     from mmpretrain.models.selfsup.simclr import GatherLayer
     from mmpretrain.utils import register_all_modules
 
@@ -89,16 +85,12 @@ def _worker(rank, init_file, out_dir):
         results.append('no error')
     except ValueError as err:
         results.append(str(err))
-    torch.save(results, os.path.join(out_dir, f'rank{rank}.pt'))
-    dist.destroy_process_group()
-    exit_worker()
+    return results
 
 
 @pytest.mark.slow
 def test_two_process_gloo_equals_single_process(tmp_path):
-    mp.spawn(_worker, args=(str(tmp_path / 'init'), str(tmp_path)),
-             nprocs=W, join=True)
-    ranks = [torch.load(tmp_path / f'rank{r}.pt') for r in range(W)]
+    ranks = run_ranks(_worker, W, str(tmp_path))
     from mmpretrain.utils import register_all_modules
 
     import vicmae_mm  # noqa: F401

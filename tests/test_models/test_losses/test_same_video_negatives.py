@@ -12,16 +12,14 @@
   video's pairs and distinct ids to distinct sources.
 """
 import math
-import os
 import os.path as osp
 
 import pytest
 import torch
 import torch.distributed as dist
-import torch.multiprocessing as mp
 import torch.nn.functional as F
 from mmpretrain.registry import DATASETS, MODELS
-from rank_checks import assert_ranks_match_one_process, exit_worker
+from rank_checks import assert_ranks_match_one_process, run_ranks
 
 from vicmae_mm.datasets.video_ids import video_id
 from vicmae_mm.models.losses import InfoNCELoss
@@ -156,9 +154,7 @@ def _run(same_video, x, proj, ids):
     return loss.detach(), x.grad, proj.weight.grad.clone()
 
 
-def _worker(rank, init_file, out_dir):
-    dist.init_process_group('gloo', init_method=f'file://{init_file}',
-                            rank=rank, world_size=W)
+def _worker(rank):
     x, proj = _problem()
     rows = slice(rank * LOCAL, (rank + 1) * LOCAL)
     results = []
@@ -168,16 +164,12 @@ def _worker(rank, init_file, out_dir):
         dist.all_reduce(loss)
         dist.all_reduce(gw)
         results.append(dict(loss=loss / W, gx=gx, gw=gw / W))  # DDP mean
-    torch.save(results, os.path.join(out_dir, f'rank{rank}.pt'))
-    dist.destroy_process_group()
-    exit_worker()
+    return results
 
 
 @pytest.mark.slow
 def test_two_processes_k4_equal_one_process(tmp_path):
-    mp.spawn(_worker, args=(str(tmp_path / 'init'), str(tmp_path)),
-             nprocs=W, join=True)
-    ranks = [torch.load(tmp_path / f'rank{r}.pt') for r in range(W)]
+    ranks = run_ranks(_worker, W, str(tmp_path))
     x, proj = _problem()
     for i, same_video in enumerate(CHOICES):
         loss, gx, gw = _run(same_video, x, proj, torch.tensor(IDS))

@@ -4,11 +4,11 @@ from typing import Optional
 
 import torch
 import torch.nn.functional as F
-from mmengine.dist import get_rank
+from mmengine.dist import get_rank, get_world_size
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
-from ..utils import frame_dims, gather_with_grad
+from ..utils import AllGatherWithGrad, frame_dims, gather_with_grad
 
 
 @MODELS.register_module()
@@ -108,23 +108,23 @@ class InfoNCELoss(BaseModule):
                     torch.arange(T, device=z.device)).reshape(-1)  # (B*T,)
         is_self = cols[None] == self_idx[:, None]
         is_pos = (cols[None] // T == self_idx[:, None] // T) & ~is_self
-        if video_id is None:
-            log_prob = logits.masked_fill(is_self,
-                                          float('-inf')).log_softmax(1)
-            pos_log_prob = log_prob.masked_fill(~is_pos, 0.).sum(1) / (T - 1)
-            return -pos_log_prob.mean()
-        if video_id.shape != (B, ):
-            raise ValueError(f'InfoNCELoss: video_id must be ({B}, ), one '
-                             f'id per row of z, got {tuple(video_id.shape)}')
-        ids_all = gather_with_grad(video_id.to(z.device))  # (N, )
-        same = (video_id.repeat_interleave(T)[:, None] ==
-                ids_all.repeat_interleave(T)[None])  # (B*T, N*T)
-        if self.same_video == 'positive':
-            is_pos = same & ~is_self
-            hidden = is_self
-        else:  # the other pairs of the video leave the denominator
-            hidden = same & ~is_pos
+        hidden, num_pos = is_self, T - 1  # every row its own video
+        if video_id is not None:
+            if video_id.shape != (B, ):
+                raise ValueError(
+                    f'InfoNCELoss: video_id must be ({B}, ), one id per row '
+                    f'of z, got {tuple(video_id.shape)}')
+            video_id = video_id.to(z.device)
+            # z's gather above has already compared the batch sizes
+            ids_all = (AllGatherWithGrad.apply(video_id)
+                       if get_world_size() > 1 else video_id)  # (N, )
+            same = (video_id.repeat_interleave(T)[:, None] ==
+                    ids_all.repeat_interleave(T)[None])  # (B*T, N*T)
+            if self.same_video == 'positive':
+                is_pos = same & ~is_self
+            else:  # the other pairs of the video leave the denominator
+                hidden = same & ~is_pos
+            num_pos = is_pos.sum(1)
         log_prob = logits.masked_fill(hidden, float('-inf')).log_softmax(1)
-        num_pos = is_pos.sum(1)
         pos_log_prob = log_prob.masked_fill(~is_pos, 0.).sum(1) / num_pos
         return -pos_log_prob.mean()
